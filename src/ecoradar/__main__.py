@@ -1,0 +1,5 @@
+"""``python -m ecoradar`` runs the command line."""
+
+from ecoradar.cli import main
+
+main()

@@ -1,0 +1,24 @@
+"""The ``ecoradar`` command line: one typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from ecoradar.cli import db, hj212, regions, registry, sample, serve
+
+app = typer.Typer(
+    name="ecoradar",
+    help="EcoRadar: find pollution problems early and see each one through to closure.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(regions.app, name="regions")
+app.add_typer(registry.app, name="registry")
+app.add_typer(hj212.app, name="hj212")
+app.command("sample-city")(sample.sample_city)
+app.command("serve")(serve.serve)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,7 @@
+"""Every ORM model, imported in one place so metadata and migrations see the whole schema."""
+
+from ecoradar.core.db import Base
+from ecoradar.regions.models import Region
+from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet, PointLimit
+
+__all__ = ["Base", "Enterprise", "MonitoringPoint", "Outlet", "PointLimit", "Region"]

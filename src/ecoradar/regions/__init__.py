@@ -1,0 +1,1 @@
+"""Administrative areas and grids: GeoJSON import, point -> smallest area routing."""

@@ -1,0 +1,1 @@
+"""Enterprises, outlets, monitoring points, factor limits and the standards library."""

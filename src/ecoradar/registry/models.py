@@ -1,0 +1,102 @@
+"""The enterprise registry: enterprises, their outlets, monitoring points and factor limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ecoradar.core.db import Base, UTCDateTime
+from ecoradar.regions.models import Region
+
+
+class Enterprise(Base):
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(18), unique=True)
+    """Unified social credit code (GB 32100-2015)."""
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    industry: Mapped[str] = mapped_column(String(8), index=True)
+    """Industry code of GB/T 4754."""
+    longitude: Mapped[float] = mapped_column(Float)
+    latitude: Mapped[float] = mapped_column(Float)
+    """WGS84, whatever system the input used."""
+    source_crs: Mapped[str] = mapped_column(String(8), default="wgs84")
+    address: Mapped[str] = mapped_column(String(400), default="")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    region: Mapped[Region | None] = relationship(lazy="joined")
+    outlets: Mapped[list[Outlet]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan", order_by="Outlet.code"
+    )
+
+
+class Outlet(Base):
+    __tablename__ = "outlets"
+    __table_args__ = (UniqueConstraint("enterprise_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="outlets")
+    points: Mapped[list[MonitoringPoint]] = relationship(
+        back_populates="outlet", cascade="all, delete-orphan", order_by="MonitoringPoint.mn"
+    )
+
+
+class MonitoringPoint(Base):
+    """An HJ 212 data acquisition unit at an outlet, known by its MN."""
+
+    __tablename__ = "monitoring_points"
+    __table_args__ = (CheckConstraint("medium IN ('gas', 'water')", name="medium"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), index=True)
+    mn: Mapped[str] = mapped_column(String(64), unique=True)
+    password: Mapped[str | None] = mapped_column(String(64))
+    """The device's HJ 212 PW; ``None`` means unprotected (not checked)."""
+    medium: Mapped[str] = mapped_column(String(8))
+    text_encoding: Mapped[str] = mapped_column(String(16), default="utf-8")
+    accept_modbus_crc: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    outlet: Mapped[Outlet] = relationship(back_populates="points")
+    limits: Mapped[list[PointLimit]] = relationship(
+        back_populates="point", cascade="all, delete-orphan", order_by="PointLimit.factor"
+    )
+
+    @property
+    def protected(self) -> bool:
+        return bool(self.password)
+
+
+class PointLimit(Base):
+    """The limit of one factor at one monitoring point: explicit, or from a named standard."""
+
+    __tablename__ = "point_limits"
+    __table_args__ = (
+        UniqueConstraint("point_id", "factor"),
+        CheckConstraint("averaging IN ('hour', 'day')", name="averaging"),
+        CheckConstraint("limit_value IS NULL OR limit_value >= 0", name="limit_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(
+        ForeignKey("monitoring_points.id", ondelete="CASCADE"), index=True
+    )
+    factor: Mapped[str] = mapped_column(String(16))
+    limit_value: Mapped[float | None] = mapped_column(Float)
+    """As imported; ``None`` when the limit comes from ``standard``."""
+    unit: Mapped[str] = mapped_column(String(16))
+    averaging: Mapped[str] = mapped_column(String(4))
+    o2_reference: Mapped[float | None] = mapped_column(Float)
+    standard: Mapped[str | None] = mapped_column(String(64))
+    effective_limit: Mapped[float] = mapped_column(Float)
+    """The limit that applies: ``limit_value``, else the standard's value for the factor."""
+
+    point: Mapped[MonitoringPoint] = relationship(back_populates="limits")

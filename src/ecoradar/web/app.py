@@ -1,0 +1,79 @@
+"""``create_app``: the FastAPI application for one container."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+import ecoradar
+from ecoradar.bootstrap import Container
+from ecoradar.core.errors import ConflictError, InputError, NotFoundError
+from ecoradar.regions import views as region_views
+from ecoradar.registry import views as registry_views
+from ecoradar.web import pages
+from ecoradar.web.deps import ContainerDep
+from ecoradar.web.i18n import LOCALE_COOKIE, negotiate
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+__all__ = ["LOCALE_COOKIE", "STATIC_DIR", "create_app"]
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(
+        title="EcoRadar",
+        version=ecoradar.__version__,
+        summary="Find environmental pollution problems early and see each through to closure.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.container = container
+
+    @app.middleware("http")
+    async def locale_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.locale = negotiate(
+            request.headers.get("accept-language"),
+            request.cookies.get(LOCALE_COOKIE),
+            container.settings.default_locale,
+        )
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(InputError)
+    async def bad_input(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(ConflictError)
+    async def conflict(request: Request, exc: ConflictError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.get("/health", tags=["system"])
+    def health(box: ContainerDep) -> dict[str, str]:
+        """Liveness and database reachability."""
+        with box.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {
+            "status": "ok",
+            "database": box.engine.dialect.name,
+            "version": ecoradar.__version__,
+        }
+
+    app.include_router(region_views.router)
+    app.include_router(registry_views.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
