@@ -139,3 +139,62 @@ CITY_ORIGIN = (120.0, 30.0)
 
 def china_city() -> dict[str, Any]:
     return shifted(small_city(), *CITY_ORIGIN)
+
+
+GAS_MN = "A1B2C3D4E5F60718293A4B5C"
+WATER_MN = "W00000000000000000000001"
+OPEN_MN = "OPEN000000000000000000AA"
+PASSWORD = "123456"
+
+
+def load_small_registry(container: Any, tmp_path: Path) -> None:
+    """china_city() with three enterprises: a gas point (password), a water point (password)
+    and an unprotected gas point, loaded through the real importers."""
+    from ecoradar.regions import service as regions
+    from ecoradar.registry import service as registry
+
+    path = write_json(tmp_path / "city.geojson", china_city())
+    features = regions.read_regions_file(path)
+    with container.transaction() as session:
+        regions.import_regions(
+            session=session, features=features, source="city", now=container.clock.now()
+        )
+    e = write_csv(
+        tmp_path / "e.csv",
+        ENTERPRISE_HEADER,
+        [
+            enterprise_row(1, 120.25, 30.5),
+            enterprise_row(2, 120.75, 30.5),
+            enterprise_row(3, 122.5, 31.0),
+        ],
+    )
+    header = [*POINT_HEADER, "password"]
+    p = write_csv(
+        tmp_path / "p.csv",
+        header,
+        [[*row[:3], GAS_MN, *row[4:], PASSWORD] for row in gas_rows(1, GAS_MN)]
+        + [
+            [
+                uscc(2),
+                "DW001",
+                "总排口",
+                WATER_MN,
+                "water",
+                "w01018",
+                50,
+                "mg/L",
+                "day",
+                "",
+                PASSWORD,
+            ]
+        ]
+        + [[*row, ""] for row in gas_rows(3, OPEN_MN)],
+    )
+    with container.transaction() as session:
+        registry.import_registry(
+            session=session,
+            enterprises=e,
+            points=p,
+            regions=container.regions,
+            now=container.clock.now(),
+        )

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
 from ecoradar.cli import app
+from ecoradar.core.migrate import MIGRATIONS
 from tests.factories import (
     ENTERPRISE_HEADER,
     POINT_HEADER,
@@ -48,7 +51,18 @@ def test_every_command_has_help() -> None:
 def test_db_upgrade_reports_the_head_revision(cli_env: dict[str, str]) -> None:
     code, out, _ = ecoradar("db", "upgrade")
     assert code == 0
-    assert "database at revision 0001" in out
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert f"database at revision {head}" in out
+
+
+def test_commands_refuse_a_database_that_is_not_migrated(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ECORADAR_HOME", str(tmp_path / "fresh"))
+    monkeypatch.delenv("ECORADAR_DATABASE_URL", raising=False)
+    code, _, err = ecoradar("regions", "list")
+    assert code == 1
+    assert "run `ecoradar db upgrade`" in err
 
 
 def test_a_refused_registry_import_prints_one_line_per_bad_row_and_exits_non_zero(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ecoradar.cli import db, hj212, regions, registry, sample, serve
+from ecoradar.cli import db, hj212, monitoring, regions, registry, sample, serve
 
 app = typer.Typer(
     name="ecoradar",
@@ -16,6 +16,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(regions.app, name="regions")
 app.add_typer(registry.app, name="registry")
 app.add_typer(hj212.app, name="hj212")
+app.add_typer(monitoring.app, name="measurements")
+app.command("ingest")(monitoring.ingest)
 app.command("sample-city")(sample.sample_city)
 app.command("serve")(serve.serve)
 

@@ -10,10 +10,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
 
 from ecoradar.bootstrap import Container, bootstrap
 from ecoradar.config import Settings
-from ecoradar.core.errors import EcoRadarError, ImportRefused
+from ecoradar.core import migrate
+from ecoradar.core.errors import ConfigurationError, EcoRadarError, ImportRefused
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -23,8 +25,11 @@ EXIT_CONFIG = 3
 
 
 @contextmanager
-def container() -> Iterator[Container]:
-    """A bootstrapped container; configuration and domain errors end the command cleanly."""
+def container(*, require_schema: bool = True) -> Iterator[Container]:
+    """A bootstrapped container; configuration and domain errors end the command cleanly.
+
+    With ``require_schema`` the database must be migrated to the newest revision.
+    """
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -34,6 +39,8 @@ def container() -> Iterator[Container]:
     box = bootstrap(settings)
     try:
         with refusals():
+            if require_schema:
+                _check_schema(box)
             yield box
     finally:
         box.close()
@@ -65,3 +72,18 @@ def progress() -> Progress:
         console=err,
         transient=True,
     )
+
+
+def _check_schema(box: Container) -> None:
+    try:
+        current = migrate.current_revision(box.engine)
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        url = box.engine.url.render_as_string()
+        raise ConfigurationError(f"cannot open the database {url}: {cause}") from exc
+    head = migrate.head_revision(box.engine)
+    if current != head:
+        raise ConfigurationError(
+            f"the database is at revision {current or 'none'}, this EcoRadar needs {head}: "
+            "run `ecoradar db upgrade`"
+        )

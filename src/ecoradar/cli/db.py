@@ -15,7 +15,7 @@ def upgrade(
     revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
 ) -> None:
     """Apply the Alembic migrations up to REVISION on the configured database."""
-    with container() as box:
+    with container(require_schema=False) as box:
         migrate.upgrade(box.engine, revision)
         out.print(f"database at revision {migrate.current_revision(box.engine)}")
 
@@ -23,7 +23,7 @@ def upgrade(
 @app.command()
 def downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. base.")) -> None:
     """Undo migrations down to REVISION."""
-    with container() as box:
+    with container(require_schema=False) as box:
         migrate.downgrade(box.engine, revision)
         out.print(f"database at revision {migrate.current_revision(box.engine)}")
 
@@ -31,7 +31,7 @@ def downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. ba
 @app.command()
 def current() -> None:
     """Print the database's revision and the newest one this EcoRadar knows."""
-    with container() as box:
+    with container(require_schema=False) as box:
         out.print(
             f"current: {migrate.current_revision(box.engine)}  "
             f"head: {migrate.head_revision(box.engine)}"

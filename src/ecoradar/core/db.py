@@ -49,6 +49,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
+SQLITE_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+"""How SQLAlchemy's SQLite dialect stores a DATETIME; bulk writers that bypass the ORM use it."""
+
+
+def sqlite_datetime(value: datetime) -> str:
+    """``value`` as ``UTCDateTime`` stores it on SQLite (UTC, no offset)."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()} refused: store aware datetimes")
+    return value.astimezone(UTC).strftime(SQLITE_DATETIME_FORMAT)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # The driver's own transaction handling would defeat SAVEPOINTs; SQLAlchemy emits BEGIN.

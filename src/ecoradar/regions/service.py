@@ -51,7 +51,7 @@ def _stored_features(session: Session, replaced: set[str]) -> dict[str, RegionFe
     rows = session.execute(
         select(Region.code, Region.name, Region.level, Region.geometry, Region.parent_id)
     ).all()
-    codes_by_id = {i: c for i, c in session.execute(select(Region.id, Region.code))}
+    codes_by_id: dict[int, str] = dict(session.execute(select(Region.id, Region.code)).all())
     for code, name, level, geometry, parent_id in rows:
         if code in replaced:
             continue

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from ecoradar.core.coords import CRS_NAMES, to_wgs84
 from ecoradar.core.errors import RowError
 from ecoradar.core.tables import Row, Table
-from ecoradar.hj212.codes import factor as factor_info
-from ecoradar.hj212.codes import to_2017_code
+from ecoradar.hj212.codes import FACTORS, to_2017_code
 from ecoradar.registry.standards import STANDARDS, LimitSpec
 from ecoradar.registry.uscc import UsccError, validate_uscc
 
@@ -39,6 +38,8 @@ POINT_COLUMNS = (
 )
 POINT_OPTIONAL = ("standard", "password")
 MEDIA = ("gas", "water")
+MEDIUM_SYSTEM = {"gas": "31", "water": "32"}
+"""HJ 212 system code of each medium, to read 2005 factor codes in the right table."""
 AVERAGINGS = ("hour", "day")
 INDUSTRY_CODE = re.compile(r"^[A-T]?\d{2,4}$")
 """GB/T 4754: a section letter, or a 2- to 4-digit division, group or class code."""
@@ -263,8 +264,8 @@ def _check_limit(
     """(factor, the limit that applies, standard key) or None after recording errors."""
     before = len(errors.items)
     raw_factor = row.get("factor")
-    factor = to_2017_code(raw_factor)
-    info = factor_info(factor)
+    factor = to_2017_code(raw_factor, MEDIUM_SYSTEM.get(medium))
+    info = FACTORS.get(factor)
     if info is None:
         errors.add(row, "factor", f"unknown factor code {raw_factor!r}")
     standard_key = row.get("standard") or None

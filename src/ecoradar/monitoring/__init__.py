@@ -1,0 +1,1 @@
+"""Online monitoring data: the raw packet archive, normalized measurements, series queries."""

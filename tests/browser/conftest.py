@@ -1,0 +1,200 @@
+"""Browser tests: the real app under uvicorn on a free local port, driven by Debian chromium.
+
+The server runs in a background thread against a fresh SQLite database holding the sample city.
+Every page is confined to that server: a request to any other host fails the test, and so does a
+JavaScript error. Screenshots go to ``test-artifacts/screenshots/<test>/<NN>-<step>.png``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Response,
+    Route,
+    ViewportSize,
+    sync_playwright,
+)
+
+from ecoradar.bootstrap import Container, bootstrap
+from ecoradar.config import Settings
+from ecoradar.core import migrate
+from ecoradar.core.db import make_engine
+from ecoradar.regions import service as regions
+from ecoradar.registry import service as registry
+from ecoradar.simulate.city import write_sample_city
+from ecoradar.web.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DESKTOP: ViewportSize = {"width": 1280, "height": 860}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+STARTUP_SECONDS = 20.0
+
+
+@dataclass
+class LiveServer:
+    url: str
+    container: Container
+    enterprises: int
+    regions: int
+
+
+def load_sample_city(box: Container, directory: Path) -> tuple[int, int]:
+    """The sample city's files, imported as a user would (as ``ecoradar serve --load-sample``)."""
+    files = write_sample_city(directory)
+    features = regions.read_regions_file(files.regions)
+    with box.transaction() as session:
+        regions.import_regions(
+            session=session, features=features, source=str(files.regions), now=box.clock.now()
+        )
+    with box.transaction() as session:
+        summary = registry.import_registry(
+            session=session,
+            enterprises=files.enterprises,
+            points=files.points,
+            regions=box.regions,
+            now=box.clock.now(),
+        )
+    return summary.enterprises_created, len(features)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    home = tmp_path_factory.mktemp("browser")
+    settings = Settings(
+        environment="test", home=home, database_url=f"sqlite:///{home / 'ecoradar.db'}"
+    )
+    engine = make_engine(settings.resolved_database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    box = bootstrap(settings)
+    enterprises, region_count = load_sample_city(box, home / "sample")
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(box), log_level="warning", access_log=False, lifespan="off", ws="none"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the app did not start under uvicorn")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", box, enterprises, region_count)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=STARTUP_SECONDS)
+        sock.close()
+        box.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Guard:
+    """What a page did that it must not: reach another host, throw in JavaScript, or fail to
+    load a script, style sheet, image or API call (a page itself may answer 404 on purpose)."""
+
+    outside: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def console(self, message: ConsoleMessage) -> None:
+        # A failed load is also reported, with its address, by ``response``.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(message.text)
+
+    def response(self, response: Response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.errors.append(f"{response.status} {response.url}")
+
+
+@pytest.fixture
+def open_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[..., Page]]:
+    """``open_page(viewport=..., **context options)``: a page confined to the live server."""
+    contexts: list[tuple[BrowserContext, Guard]] = []
+
+    def opener(viewport: ViewportSize | None = None, **options: Any) -> Page:
+        options.setdefault("locale", "zh-CN")
+        context = browser.new_context(viewport=viewport or DESKTOP, **options)
+        guard = Guard()
+
+        def only_local(route: Route) -> None:
+            if route.request.url.startswith(live_server.url + "/"):
+                route.continue_()
+            else:
+                guard.outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_local)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: guard.errors.append(str(exc)))
+        page.on("console", lambda message: guard.console(message))
+        page.on("response", lambda response: guard.response(response))
+        contexts.append((context, guard))
+        return page
+
+    yield opener
+    for context, guard in contexts:
+        context.close()
+        assert guard.outside == [], f"pages reached outside hosts: {guard.outside}"
+        assert guard.errors == [], f"JavaScript errors: {guard.errors}"
+
+
+@pytest.fixture
+def page(open_page: Callable[..., Page]) -> Page:
+    return open_page()
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """``shot(page, "step")`` saves the next numbered screenshot of this test."""
+    directory = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    numbers = itertools.count(1)
+
+    def take(page: Page, step: str, *, full_page: bool = False) -> Path:
+        page.wait_for_load_state("networkidle")
+        path = directory / f"{next(numbers):02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take
