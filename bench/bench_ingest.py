@@ -32,7 +32,7 @@ PG_ADMIN = os.environ.get(
 )
 
 
-def run(url: str, directory: Path, hours: int) -> None:
+def run(url: str, directory: Path, hours: int, detect: bool) -> None:
     box = bootstrap(Settings(environment="test", database_url=url, home=directory))
     migrate.upgrade(box.engine)
     files = write_sample_city(directory / "city")
@@ -55,12 +55,13 @@ def run(url: str, directory: Path, hours: int) -> None:
         for frame in hourly_series(profile, start, hours)
     ]
     factors = sum(len(p.factors) + 2 for p in profiles) / len(profiles)
-    intake = Intake(box)
+    intake = Intake(box, detect=detect)
     began = time.perf_counter()
     summary = intake.run(frames)
     elapsed = time.perf_counter() - began
+    label = "with detection" if detect else "without detection"
     print(
-        f"{box.engine.dialect.name}: {len(frames)} hourly packets ({factors:.1f} factors each) "
+        f"{box.engine.dialect.name} {label}: {len(frames)} hourly packets ({factors:.1f} factors each) "
         f"in {elapsed:.2f} s = {len(frames) / elapsed:,.0f} packets/s, "
         f"{summary.rows_inserted / elapsed:,.0f} values/s"
     )
@@ -76,21 +77,22 @@ def main() -> None:
     parser.add_argument("--hours", type=int, default=48)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
-    if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            run(f"sqlite:///{tmp}/bench.db", Path(tmp), args.hours)
-    if args.backend in ("postgresql", "both"):
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        name = f"ecoradar_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
+    for detect in (False, True):
+        if args.backend in ("sqlite", "both"):
             with tempfile.TemporaryDirectory() as tmp:
-                run(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, Path(tmp), args.hours)
-        finally:
+                run(f"sqlite:///{tmp}/bench.db", Path(tmp), args.hours, detect)
+        if args.backend in ("postgresql", "both"):
+            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+            name = f"ecoradar_bench_{uuid.uuid4().hex[:8]}"
             with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                with tempfile.TemporaryDirectory() as tmp:
+                    run(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, Path(tmp), args.hours, detect)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
 
 
 if __name__ == "__main__":

@@ -59,4 +59,7 @@ cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$
 cp node_modules/leaflet/dist/images/*.png "$vendor/leaflet/images/"
 cp node_modules/echarts/dist/echarts.min.js "$vendor/"
 cp node_modules/htmx.org/dist/htmx.min.js "$vendor/"
+mkdir -p "$vendor/swagger-ui"
+cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+  node_modules/swagger-ui-dist/favicon-32x32.png "$vendor/swagger-ui/"
 say "setup done"

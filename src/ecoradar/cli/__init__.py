@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ecoradar.cli import db, hj212, monitoring, regions, registry, sample, serve
+from ecoradar.cli import alerts, db, hj212, monitoring, regions, registry, sample, serve, simulate
 
 app = typer.Typer(
     name="ecoradar",
@@ -18,7 +18,9 @@ app.add_typer(registry.app, name="registry")
 app.add_typer(hj212.app, name="hj212")
 app.add_typer(monitoring.app, name="measurements")
 app.command("ingest")(monitoring.ingest)
+app.add_typer(alerts.app, name="alerts")
 app.command("sample-city")(sample.sample_city)
+app.add_typer(simulate.app, name="simulate")
 app.command("serve")(serve.serve)
 
 

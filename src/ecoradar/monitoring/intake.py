@@ -33,7 +33,8 @@ SUFFIX_FIELD: dict[str, str] = {
 }
 MN_PEEK = re.compile(rb"MN=([^;&\r\n]{1,64})")
 
-Outcome = Literal["stored", "message", "unknown_device", "auth_failed", "refused"]
+Outcome = Literal["stored", "message", "unknown_device", "auth_failed", "refused", "quarantined"]
+"""``quarantined``: accepted and archived, values held back (e.g. a DataTime in the future)."""
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, type_coerce
@@ -15,6 +15,7 @@ from ecoradar.bootstrap import Container
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.db import UTCDateTime
 from ecoradar.core.errors import NotFoundError
+from ecoradar.detection.engine import DetectionEngine, Mode, PacketHours, load_configs
 from ecoradar.hj212.errors import HJ212Error
 from ecoradar.hj212.reassembly import Reassembler
 from ecoradar.monitoring.intake import Device, Outcome, Verdict, assess, measurement_rows
@@ -23,6 +24,7 @@ from ecoradar.monitoring.store import BatchResult, Received, load_directory, wri
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
 
 DEFAULT_BATCH = 2000
+HOURLY_CN = "2061"
 
 
 @dataclass
@@ -59,15 +61,20 @@ class Intake:
     archived as it comes.
     """
 
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Container, *, mode: Mode = "replay", detect: bool = True) -> None:
         self.container = container
         self.reassembler = Reassembler()
         with container.transaction() as session:
             self.directory: dict[str, Device] = load_directory(session)
+            configs = load_configs(session)
+        self.detection = DetectionEngine(configs, mode) if detect else None
 
     def reload_directory(self) -> None:
         with self.container.transaction() as session:
             self.directory = load_directory(session)
+            configs = load_configs(session)
+        if self.detection is not None:
+            self.detection = DetectionEngine(configs, self.detection.mode)
 
     def judge(self, frame: bytes, peer: str, received_at: datetime) -> Received:
         verdict = assess(frame, self.directory, received_at)
@@ -89,10 +96,64 @@ class Intake:
                     verdict = replace(verdict, outcome=outcome, rows=rows, bad_values=bad)
         return Received(frame, peer, received_at, verdict)
 
-    def write(self, batch: Sequence[Received]) -> BatchResult:
-        """Store ``batch`` in one transaction; when this returns, the batch is durable."""
+    def write(self, batch: Sequence[Received], lookahead: Sequence[Received] = ()) -> BatchResult:
+        """Detect on ``batch`` and store it with its alerts in one transaction; when this
+        returns, the batch is durable. ``lookahead``: what follows, when already read."""
+        engine = self.detection
+        try:
+            with self.container.transaction() as session:
+                if engine is not None:
+                    batch = self._detect(engine, session, batch, lookahead)
+                return write_batch(session, batch)
+        except BaseException:
+            if engine is not None:  # its state ran ahead of the store: rebuild what was touched
+                engine.forget({r.verdict.device.point_id for r in batch if r.verdict.device})
+            raise
+
+    def _detect(
+        self,
+        engine: DetectionEngine,
+        session: Session,
+        batch: Sequence[Received],
+        lookahead: Sequence[Received],
+    ) -> Sequence[Received]:
+        hourly = _hourly(batch)
+        packets = [hours for _, hours in hourly]
+        ahead = [hours for _, hours in _hourly(lookahead)]
+        held = engine.process(session, packets, self.container.clock.now(), ahead)
+        if not any(held):
+            return batch
+        out = list(batch)
+        for (index, _), reason in zip(hourly, held, strict=True):
+            item = batch[index]
+            if reason:
+                verdict = replace(
+                    item.verdict,
+                    outcome="quarantined",
+                    reason=reason,
+                    detail="DataTime in the future: archived, values not stored",
+                    rows=[],
+                )
+                out[index] = replace(item, verdict=verdict)
+        return out
+
+    def _commit(
+        self,
+        batch: list[Received],
+        lookahead: list[Received],
+        summary: IntakeSummary,
+        progress: Callable[[int], object] | None,
+    ) -> None:
+        summary.add(self.write(batch, lookahead), [r.verdict for r in batch])
+        if progress is not None:
+            progress(len(batch))
+
+    def sweep(self) -> int:
+        """Open offline alerts for silent devices (see ``DetectionEngine.sweep``)."""
+        if self.detection is None:
+            return 0
         with self.container.transaction() as session:
-            return write_batch(session, batch)
+            return self.detection.sweep(session, self.container.clock.now())
 
     def run(
         self,
@@ -105,12 +166,35 @@ class Intake:
         ``progress(n)`` after each batch. When this returns, every frame is durably stored."""
         summary = IntakeSummary()
         clock = self.container.clock
+        pending: list[Received] = []
         for chunk in _chunks(frames, batch_size):
             batch = [self.judge(frame, peer, clock.now()) for frame, peer in chunk]
-            summary.add(self.write(batch), [r.verdict for r in batch])
-            if progress is not None:
-                progress(len(batch))
+            if pending:  # written with the batch after it in view (see DetectionEngine)
+                self._commit(pending, batch, summary, progress)
+            pending = batch
+        if pending:
+            self._commit(pending, [], summary, progress)
+        if self.detection is not None and self.detection.mode == "replay":
+            self.sweep()
         return summary
+
+
+def _hourly(batch: Sequence[Received]) -> list[tuple[int, PacketHours]]:
+    """The hourly uploads of registered devices in ``batch``, with their positions."""
+    found = []
+    for index, item in enumerate(batch):
+        verdict = item.verdict
+        if (
+            verdict.outcome == "stored"
+            and verdict.device is not None
+            and verdict.packet is not None
+            and verdict.packet.cn == HOURLY_CN
+        ):
+            hours = PacketHours(
+                verdict.device.point_id, verdict.rows[0].data_time, item.received_at, verdict.rows
+            )
+            found.append((index, hours))
+    return found
 
 
 def _chunks(frames: Iterable[tuple[bytes, str]], size: int) -> Iterator[list[tuple[bytes, str]]]:
@@ -276,3 +360,224 @@ def enterprise_of_point(*, session: Session, point_id: int) -> str:
         .where(MonitoringPoint.id == point_id)
     )
     return code or ""
+
+
+# --- reads for the web app: a point's series, device activity, unknown devices -------------
+
+ONLINE_WINDOW = timedelta(hours=2)
+"""A device that sent a packet within this window is shown as online."""
+
+
+@dataclass(frozen=True)
+class SeriesValue:
+    data_time: datetime
+    rtd: float | None
+    avg: float | None
+    min: float | None
+    max: float | None
+    zs_rtd: float | None
+    zs_avg: float | None
+    zs_min: float | None
+    zs_max: float | None
+    cou: float | None
+    flag: str | None
+
+
+def series_values(
+    *,
+    session: Session,
+    point_id: int,
+    factor: str,
+    kind: str,
+    since: datetime,
+    until: datetime,
+    limit: int,
+) -> list[SeriesValue]:
+    """One factor's values of one kind in time order (``since`` inclusive, ``until``
+    exclusive), at most ``limit`` of them."""
+    m = Measurement
+    rows = session.execute(
+        select(*[getattr(m, column.name) for column in fields(SeriesValue)])
+        .where(
+            m.point_id == point_id,
+            m.factor == factor,
+            m.kind == kind,
+            m.data_time >= since,
+            m.data_time < until,
+        )
+        .order_by(m.data_time)
+        .limit(limit)
+    )
+    return [SeriesValue(*row) for row in rows]
+
+
+def latest_data_time(*, session: Session, point_id: int, kind: str) -> datetime | None:
+    """The newest data time of ``kind`` stored for a point (replayed data may be old)."""
+    latest = session.scalar(
+        select(type_coerce(func.max(Measurement.data_time), UTCDateTime())).where(
+            Measurement.point_id == point_id, Measurement.kind == kind
+        )
+    )
+    return latest if isinstance(latest, datetime) else None
+
+
+@dataclass(frozen=True)
+class DeviceActivity:
+    """A registered device with what the raw archive holds for its MN."""
+
+    mn: str
+    medium: str
+    enterprise_code: str
+    enterprise_name: str
+    outlet_code: str
+    outlet_name: str
+    last_packet: datetime | None
+    outcomes: dict[str, int]
+    refusals: dict[str, int]
+
+    @property
+    def packets(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def stored(self) -> int:
+        return self.outcomes.get("stored", 0)
+
+
+@dataclass(frozen=True)
+class DevicePage:
+    items: list[DeviceActivity]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+DEVICE_STATES = ("online", "silent", "never")
+"""Online: a packet within ``ONLINE_WINDOW``; silent: packets, none that recent; never: none."""
+
+
+def _last_packets() -> Any:
+    return (
+        select(RawPacket.mn.label("mn"), func.max(RawPacket.received_at).label("last"))
+        .where(RawPacket.mn.is_not(None))
+        .group_by(RawPacket.mn)
+        .subquery("last_packets")
+    )
+
+
+def device_activity(
+    *,
+    session: Session,
+    now: datetime,
+    query: str = "",
+    state: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> DevicePage:
+    """Registered devices matching ``query`` (MN or enterprise name) and ``state`` (one of
+    ``DEVICE_STATES`` at ``now``), most recently heard from first, one page, each with its last
+    arrival, packets by outcome and refusals by reason: three queries a page, never one per
+    device."""
+    last = _last_packets()
+    statement = (
+        select(
+            MonitoringPoint.mn,
+            MonitoringPoint.medium,
+            Enterprise.code,
+            Enterprise.name,
+            Outlet.code,
+            Outlet.name,
+            type_coerce(last.c.last, UTCDateTime()),
+        )
+        .join(Outlet, MonitoringPoint.outlet_id == Outlet.id)
+        .join(Enterprise, Outlet.enterprise_id == Enterprise.id)
+        .outerjoin(last, last.c.mn == MonitoringPoint.mn)
+    )
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            MonitoringPoint.mn.ilike(pattern, escape="\\")
+            | Enterprise.name.like(pattern, escape="\\")
+        )
+    cutoff = now - ONLINE_WINDOW
+    if state == "online":
+        statement = statement.where(last.c.last >= cutoff)
+    elif state == "silent":
+        statement = statement.where(last.c.last < cutoff)
+    elif state == "never":
+        statement = statement.where(last.c.last.is_(None))
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.execute(
+        statement.order_by(
+            last.c.last.is_(None), last.c.last.desc(), Enterprise.name, MonitoringPoint.mn
+        )
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    mns = [row[0] for row in rows]
+    outcomes: dict[str, dict[str, int]] = {mn: {} for mn in mns}
+    refusals: dict[str, dict[str, int]] = {mn: {} for mn in mns}
+    if mns:
+        for mn, outcome, count in session.execute(
+            select(RawPacket.mn, RawPacket.outcome, func.count())
+            .where(RawPacket.mn.in_(mns))
+            .group_by(RawPacket.mn, RawPacket.outcome)
+        ):
+            outcomes[str(mn)][outcome] = count
+        for mn, reason, count in session.execute(
+            select(RawPacket.mn, RawPacket.reason, func.count())
+            .where(RawPacket.mn.in_(mns), RawPacket.reason.is_not(None))
+            .group_by(RawPacket.mn, RawPacket.reason)
+        ):
+            refusals[str(mn)][str(reason)] = count
+    items = [DeviceActivity(*row, outcomes[row[0]], refusals[row[0]]) for row in rows]
+    return DevicePage(items, total, page, per_page)
+
+
+def device_states(*, session: Session, now: datetime) -> dict[str, int]:
+    """How many registered devices are in each of ``DEVICE_STATES`` at ``now``."""
+    last = _last_packets()
+    cutoff = now - ONLINE_WINDOW
+    online, silent, never = session.execute(
+        select(
+            func.count().filter(last.c.last >= cutoff),
+            func.count().filter(last.c.last < cutoff),
+            func.count().filter(last.c.last.is_(None)),
+        )
+        .select_from(MonitoringPoint)
+        .outerjoin(last, last.c.mn == MonitoringPoint.mn)
+    ).one()
+    return {"online": online, "silent": silent, "never": never}
+
+
+def recent_unknown_devices(*, session: Session, limit: int = 200) -> list[UnknownDevice]:
+    """Like :func:`unknown_devices`, newest first, at most ``limit``, and with the peer of
+    each MN's latest packet (``unknown_devices`` gives the greatest peer address)."""
+    grouped = (
+        select(
+            RawPacket.mn.label("mn"),
+            func.count().label("packets"),
+            func.min(RawPacket.received_at).label("first_seen"),
+            func.max(RawPacket.id).label("last_id"),
+        )
+        .where(RawPacket.outcome == "unknown_device", RawPacket.mn.is_not(None))
+        .group_by(RawPacket.mn)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            grouped.c.mn,
+            grouped.c.packets,
+            type_coerce(grouped.c.first_seen, UTCDateTime()),
+            RawPacket.received_at,
+            RawPacket.peer,
+        )
+        .join(RawPacket, RawPacket.id == grouped.c.last_id)
+        .order_by(RawPacket.received_at.desc(), grouped.c.mn)
+        .limit(limit)
+    ).all()
+    return [UnknownDevice(str(mn), n, first, last, peer) for mn, n, first, last, peer in rows]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ecoradar.core.db import Base, UTCDateTime
+from ecoradar.core.db import Base, JSONType, UTCDateTime
 from ecoradar.regions.models import Region
 
 
@@ -64,6 +65,8 @@ class MonitoringPoint(Base):
     medium: Mapped[str] = mapped_column(String(8))
     text_encoding: Mapped[str] = mapped_column(String(16), default="utf-8")
     accept_modbus_crc: Mapped[bool] = mapped_column(Boolean, default=False)
+    detection: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """Detection thresholds overridden for this point (see ``detection.params.Params``)."""
 
     outlet: Mapped[Outlet] = relationship(back_populates="points")
     limits: Mapped[list[PointLimit]] = relationship(
@@ -98,5 +101,7 @@ class PointLimit(Base):
     standard: Mapped[str | None] = mapped_column(String(64))
     effective_limit: Mapped[float] = mapped_column(Float)
     """The limit that applies: ``limit_value``, else the standard's value for the factor."""
+    detection: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """Detection thresholds overridden for this factor at this point."""
 
     point: Mapped[MonitoringPoint] = relationship(back_populates="limits")

@@ -6,18 +6,24 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import ecoradar
 from ecoradar.bootstrap import Container
 from ecoradar.core.errors import ConflictError, InputError, NotFoundError
+from ecoradar.detection import views as alert_views
+from ecoradar.monitoring import views as monitoring_views
 from ecoradar.regions import views as region_views
 from ecoradar.registry import views as registry_views
-from ecoradar.web import pages
+from ecoradar.web import pages, pages_alerts, pages_monitoring
 from ecoradar.web.deps import ContainerDep
 from ecoradar.web.i18n import LOCALE_COOKIE, negotiate
+from ecoradar.web.templating import render
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 __all__ = ["LOCALE_COOKIE", "STATIC_DIR", "create_app"]
@@ -28,7 +34,7 @@ def create_app(container: Container) -> FastAPI:
         title="EcoRadar",
         version=ecoradar.__version__,
         summary="Find environmental pollution problems early and see each through to closure.",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -48,6 +54,14 @@ def create_app(container: Container) -> FastAPI:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """A person who mistyped an address gets a page; API clients get JSON."""
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if exc.status_code == 404 and wants_page and not request.url.path.startswith("/api/"):
+            return render(request, "404.html", status_code=404, code=None)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
@@ -72,8 +86,23 @@ def create_app(container: Container) -> FastAPI:
             "version": ecoradar.__version__,
         }
 
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI served from our own static files: no CDN on a closed network."""
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="EcoRadar API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+        )
+
     app.include_router(region_views.router)
     app.include_router(registry_views.router)
+    app.include_router(monitoring_views.router)
+    app.include_router(alert_views.router)
     app.include_router(pages.router)
+    app.include_router(pages_monitoring.router)
+    app.include_router(pages_alerts.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,0 +1,1 @@
+"""Detection: find exceedances, falsification patterns and device problems as data streams in."""

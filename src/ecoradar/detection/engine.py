@@ -1,0 +1,413 @@
+"""The keyed streaming engine: per-point detector state, fed by the intake path, with alerts
+written in the same transaction as the measurements that raised them.
+
+Time is the data's time. Live (the gateway), "now" is the clock; in a replay (``ecoradar
+ingest``) "now" is the latest DataTime seen, persisted between runs, so many small replays give
+the alerts of one big replay. After a restart each point's state is rebuilt from the stored
+hours the first time the point sends again, and re-detected alerts update the stored ones.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import func, select, type_coerce
+from sqlalchemy.orm import Session, selectinload
+
+from ecoradar.core.db import UTCDateTime
+from ecoradar.detection.alerts import record_spans
+from ecoradar.detection.detectors import PointState, offline_span, update
+from ecoradar.detection.params import DEFAULTS, FactorConfig, HourRecord, PointConfig, Reading
+from ecoradar.detection.runs import HOUR, Span
+from ecoradar.monitoring.intake import MeasurementRow
+from ecoradar.monitoring.models import Measurement
+from ecoradar.registry.models import MonitoringPoint
+
+Mode = Literal["live", "replay"]
+WARM_DAYS = 31
+"""History folded in when a point's state is rebuilt (repeated_sequence looks back 30 days)."""
+LIVE_GRACE = timedelta(minutes=10)
+"""How late an hourly packet may be before its hour counts as missing (live)."""
+RECENT_HOURS = 48
+RECENT = timedelta(hours=RECENT_HOURS)
+"""Hours remembered as sent, to tell an identical retransmission from a changed one."""
+
+
+@dataclass(frozen=True)
+class PointSpan:
+    point_id: int
+    span: Span
+
+
+@dataclass(frozen=True)
+class PacketHours:
+    """The hourly values one packet brought for one point (``rows`` of kind ``hour``)."""
+
+    point_id: int
+    data_time: datetime
+    received_at: datetime
+    rows: Sequence[MeasurementRow]
+
+
+def hour_record(hours: PacketHours) -> HourRecord:
+    return HourRecord(
+        hours.data_time,
+        {r.factor: Reading(r.avg, r.zs_avg, r.rtd, r.flag) for r in hours.rows},
+    )
+
+
+def load_configs(session: Session) -> dict[int, PointConfig]:
+    """The detection view of the registry: each point's limited factors and thresholds."""
+    configs: dict[int, PointConfig] = {}
+    points = session.scalars(select(MonitoringPoint).options(selectinload(MonitoringPoint.limits)))
+    for point in points:
+        params = DEFAULTS.merged(point.detection)
+        factors = {
+            limit.factor: FactorConfig(
+                limit.factor,
+                limit.effective_limit,
+                limit.averaging,
+                limit.o2_reference,
+                params.merged(limit.detection),
+            )
+            for limit in point.limits
+        }
+        configs[point.id] = PointConfig(point.id, point.mn, point.medium, factors, params)
+    return configs
+
+
+class ReplayClock:
+    """ "Now" of replayed data: the latest hour seen, overall and from every other device.
+
+    A packet is in the future when its DataTime is more than an hour and 10 minutes past both
+    its own device's latest hour and the latest hour any *other* device has reached: a device
+    back after an outage (the others went on meanwhile) and a device still sending while
+    another is silent are not mistaken for a clock running ahead. The newest hours of the two
+    newest devices are kept, so each check is O(1).
+    """
+
+    def __init__(self) -> None:
+        self.loaded = False
+        self.last: dict[int, datetime] = {}
+        self._first: tuple[datetime, int] | None = None
+        self._second: tuple[datetime, int] | None = None
+
+    @property
+    def now(self) -> datetime | None:
+        return self._first[0] if self._first else None
+
+    def saw(self, point_id: int, when: datetime) -> None:
+        if when <= self.last.get(point_id, when - HOUR):
+            return
+        self.last[point_id] = when
+        first, second = self._first, self._second
+        if first is None or when > first[0]:
+            if first is not None and first[1] != point_id:
+                self._second = first
+            self._first = (when, point_id)
+        elif point_id != first[1] and (second is None or when > second[0]):
+            self._second = (when, point_id)
+
+    def others(self, point_id: int) -> datetime | None:
+        """The newest hour of any device but ``point_id``."""
+        if self._first is None:
+            return None
+        if self._first[1] != point_id:
+            return self._first[0]
+        return self._second[0] if self._second else None
+
+
+class DetectionEngine:
+    """Detector state for every point, kept between batches of one process."""
+
+    def __init__(self, configs: dict[int, PointConfig], mode: Mode) -> None:
+        self.configs = configs
+        self.mode: Mode = mode
+        self.states: dict[int, PointState] = {}
+        self.recent: dict[int, dict[datetime, HourRecord]] = {}
+        self.clock = ReplayClock()
+
+    # -- the batch path ----------------------------------------------------------------------
+    def process(
+        self,
+        session: Session,
+        packets: Iterable[PacketHours],
+        now: datetime,
+        lookahead: Sequence[PacketHours] = (),
+    ) -> list[str]:
+        """Detect on the hourly values of a batch (before it is written, same transaction).
+
+        ``lookahead`` are the packets that follow the batch, when known (a replay reads on).
+        Returns, per packet in order, "" or the reason it was quarantined (a DataTime in the
+        future: its values are not stored, the raw packet is).
+        """
+        packets = list(packets)
+        self._load_clock(session)
+        self._warm(session, {p.point_id for p in packets})
+        verdicts: list[str] = []
+        spans: list[PointSpan] = []
+        late: dict[int, list[HourRecord]] = {}
+        folded: dict[int, list[HourRecord]] = {}
+        for position, hours in enumerate(packets):
+            state = self.states.get(hours.point_id)
+            if state is None:
+                verdicts.append("")
+                continue
+            record = hour_record(hours)
+            following = packets[position + 1 :]
+            if self._in_future(hours) and not self._confirmed(hours, following, lookahead):
+                spans.append(PointSpan(hours.point_id, _future_span(state.config, hours, self)))
+                verdicts.append("future_datatime")
+                continue
+            verdicts.append("")
+            self.clock.saw(hours.point_id, hours.data_time)
+            folded.setdefault(hours.point_id, []).append(record)
+            spans += self._fold(state, record, late)
+        for point_id, records in late.items():
+            spans += self._refold(session, point_id, records, folded[point_id])
+        record_spans(session, self.configs, spans, now)
+        return verdicts
+
+    def _fold(
+        self, state: PointState, record: HourRecord, late: dict[int, list[HourRecord]]
+    ) -> list[PointSpan]:
+        point_id = state.config.point_id
+        recent = self.recent.setdefault(point_id, {})
+        if state.last is None or record.data_time > state.last:
+            recent[record.data_time] = record
+            if len(recent) > 2 * RECENT_HOURS:
+                for old in [t for t in recent if t < record.data_time - RECENT]:
+                    del recent[old]
+            spans = update(state, record)
+            return [PointSpan(point_id, s) for s in spans] if spans else []
+        known = recent.get(record.data_time)
+        if known is not None:
+            if known.readings != record.readings:
+                return [PointSpan(point_id, _changed_span(state.config, known, record))]
+            return []
+        late.setdefault(point_id, []).append(record)
+        return []
+
+    def _confirmed(
+        self,
+        hours: PacketHours,
+        following: Sequence[PacketHours],
+        lookahead: Sequence[PacketHours],
+    ) -> bool:
+        """In a replay, a jump ahead that other devices make right after it is everyone
+        coming back from an outage, not one clock running ahead: look at the next packets of
+        the capture (about two rounds of every device) for other devices at that time — a
+        quarter of the fleet, at most 3, at least 1 (two clocks ahead together are still two
+        clocks ahead)."""
+        if self.mode == "live":
+            return False
+        params = self.configs[hours.point_id].params
+        margin = HOUR + timedelta(minutes=params.future_tolerance_minutes)
+        devices = len(self.clock.last)
+        needed = max(1, min(3, devices // 4))
+        seen: set[int] = set()
+        for other in itertools.islice(itertools.chain(following, lookahead), max(4, 2 * devices)):
+            if (
+                other.point_id != hours.point_id
+                and abs(other.data_time - hours.data_time) <= margin
+            ):
+                seen.add(other.point_id)
+                if len(seen) >= needed:
+                    return True
+        return False
+
+    def _in_future(self, hours: PacketHours) -> bool:
+        state = self.states[hours.point_id]
+        tolerance = timedelta(minutes=state.config.params.future_tolerance_minutes)
+        if self.mode == "live":
+            return hours.data_time > hours.received_at + tolerance
+        ahead = HOUR + tolerance
+        others = self.clock.others(hours.point_id)
+        own = self.clock.last.get(hours.point_id)
+        return (
+            others is not None
+            and hours.data_time > others + ahead
+            and (own is None or hours.data_time > own + ahead)
+        )
+
+    def forget(self, point_ids: set[int]) -> None:
+        """Drop these points' state (a write failed); it is rebuilt from the store next time."""
+        for point_id in point_ids:
+            self.states.pop(point_id, None)
+            self.recent.pop(point_id, None)
+        self.clock = ReplayClock()
+
+    # -- state from the store ----------------------------------------------------------------
+    def _warm(self, session: Session, point_ids: set[int]) -> None:
+        cold = [p for p in point_ids if p not in self.states and p in self.configs]
+        if not cold:
+            return
+        for point_id in cold:
+            self.states[point_id] = PointState(self.configs[point_id])
+        latest = _latest_hours(session, cold)
+        if not latest:
+            return
+        since = min(latest.values()) - timedelta(days=WARM_DAYS)
+        for point_id, records in _stored_hours(session, list(latest), since).items():
+            state = self.states[point_id]
+            recent = self.recent.setdefault(point_id, {})
+            for record in records:
+                update(state, record)  # already alerted when first seen: spans are not needed
+                recent[record.data_time] = record
+            cutoff = records[-1].data_time - RECENT
+            for old in [t for t in recent if t < cutoff]:
+                del recent[old]
+
+    def _refold(
+        self,
+        session: Session,
+        point_id: int,
+        late: list[HourRecord],
+        batch: list[HourRecord],
+    ) -> list[PointSpan]:
+        """Hours older than the newest one folded (history recovered after a gap): rebuild the
+        point's state over the stored month, this batch and these hours, re-detecting every
+        alert (re-detected alerts update the stored ones)."""
+        earliest = min(r.data_time for r in late)
+        since = earliest - timedelta(days=WARM_DAYS)
+        stored = _stored_hours(session, [point_id], since).get(point_id, [])
+        merged = {r.data_time: r for r in stored}
+        for record in batch:
+            if record not in late:
+                merged.setdefault(record.data_time, record)
+        config = self.configs[point_id]
+        spans: list[PointSpan] = []
+        new = 0
+        for record in late:
+            known = merged.get(record.data_time)
+            if known is None:
+                merged[record.data_time] = record
+                new += 1
+            elif known.readings != record.readings:
+                spans.append(PointSpan(point_id, _changed_span(config, known, record)))
+        if not new:
+            return spans
+        state = PointState(config)
+        for when in sorted(merged):
+            spans += [PointSpan(point_id, s) for s in update(state, merged[when])]
+        self.states[point_id] = state
+        self.recent[point_id] = {
+            t: r for t, r in merged.items() if t >= sorted(merged)[-1] - RECENT
+        }
+        return spans
+
+    def _load_clock(self, session: Session) -> None:
+        if self.mode == "replay" and not self.clock.loaded:
+            for point_id, last in _latest_hours(session).items():
+                self.clock.saw(point_id, last)
+            self.clock.loaded = True
+
+    # -- offline sweep -----------------------------------------------------------------------
+    def sweep(self, session: Session, now: datetime) -> int:
+        """Open ``offline`` alerts for devices silent for >= 3 expected hours before ``now``
+        (replay: the latest DataTime seen; live: the last hour whose data is due)."""
+        if self.mode == "replay":
+            self._load_clock(session)
+            if self.clock.now is None:
+                return 0
+            now = self.clock.now
+        else:  # the data of hour h is sent after h + 1 h: the last hour due is an hour back
+            now = now - HOUR - LIVE_GRACE
+        spans = []
+        for point_id, last in _latest_hours(session).items():
+            config = self.configs.get(point_id)
+            if config is None:
+                continue
+            if int((now - last) / HOUR) >= config.params.offline_intervals:
+                spans.append(PointSpan(point_id, offline_span(config, last, None)))
+        record_spans(session, self.configs, spans, now)
+        return len(spans)
+
+
+def _latest_hours(session: Session, point_ids: list[int] | None = None) -> dict[int, datetime]:
+    """The newest stored hour of each point (of ``point_ids``, or of every point)."""
+    query = select(
+        Measurement.point_id, type_coerce(func.max(Measurement.data_time), UTCDateTime())
+    ).where(Measurement.kind == "hour")
+    if point_ids is not None:
+        query = query.where(Measurement.point_id.in_(point_ids))
+    return dict(session.execute(query.group_by(Measurement.point_id)).all())
+
+
+def _stored_hours(
+    session: Session, point_ids: list[int], since: datetime
+) -> dict[int, list[HourRecord]]:
+    rows = session.execute(
+        select(
+            Measurement.point_id,
+            Measurement.data_time,
+            Measurement.factor,
+            Measurement.avg,
+            Measurement.zs_avg,
+            Measurement.rtd,
+            Measurement.flag,
+        )
+        .where(
+            Measurement.point_id.in_(point_ids),
+            Measurement.kind == "hour",
+            Measurement.data_time >= since,
+        )
+        .order_by(Measurement.point_id, Measurement.data_time)
+    )
+    out: dict[int, list[HourRecord]] = {}
+    for point_id, when, factor, avg, zs_avg, rtd, flag in rows:
+        records = out.setdefault(point_id, [])
+        if not records or records[-1].data_time != when:
+            records.append(HourRecord(when, {}))
+        records[-1].readings[factor] = Reading(avg, zs_avg, rtd, flag)
+    return out
+
+
+def _future_span(config: PointConfig, hours: PacketHours, engine: DetectionEngine) -> Span:
+    reference = hours.received_at if engine.mode == "live" else engine.clock.others(hours.point_id)
+    return Span(
+        "time_anomaly",
+        "",
+        hours.data_time,
+        hours.data_time + HOUR,
+        "high",
+        {
+            "rule": "time_anomaly",
+            "condition": "datatime_in_future",
+            "parameters": {"tolerance_minutes": config.params.future_tolerance_minutes},
+            "data_time": hours.data_time.isoformat(),
+            "reference_now": reference.isoformat() if reference else None,
+            "reference": "clock" if engine.mode == "live" else "latest DataTime seen",
+        },
+    )
+
+
+def _changed_span(config: PointConfig, known: HourRecord, record: HourRecord) -> Span:
+    changed = {
+        code: {"first": _reading(known.readings.get(code)), "again": _reading(reading)}
+        for code, reading in record.readings.items()
+        if known.readings.get(code) != reading
+    }
+    return Span(
+        "time_anomaly",
+        "",
+        record.data_time,
+        record.data_time + HOUR,
+        "high",
+        {
+            "rule": "time_anomaly",
+            "condition": "retransmission_changed",
+            "data_time": record.data_time.isoformat(),
+            "changed": changed,
+        },
+    )
+
+
+def _reading(reading: Reading | None) -> dict[str, object] | None:
+    if reading is None:
+        return None
+    return {"avg": reading.avg, "zs_avg": reading.zs_avg, "rtd": reading.rtd, "flag": reading.flag}
