@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from ecoradar.bootstrap import bootstrap
 from ecoradar.config import Settings
 from ecoradar.core import migrate
-from ecoradar.monitoring.service import Intake
+from ecoradar.monitoring.pipeline import Intake
 from ecoradar.regions import service as regions
 from ecoradar.registry import service as registry
 from ecoradar.simulate.city import write_sample_city
@@ -61,7 +61,8 @@ def run(url: str, directory: Path, hours: int, detect: bool) -> None:
     elapsed = time.perf_counter() - began
     label = "with detection" if detect else "without detection"
     print(
-        f"{box.engine.dialect.name} {label}: {len(frames)} hourly packets ({factors:.1f} factors each) "
+        f"{box.engine.dialect.name} {label}: {len(frames)} hourly packets "
+        f"({factors:.1f} factors each) "
         f"in {elapsed:.2f} s = {len(frames) / elapsed:,.0f} packets/s, "
         f"{summary.rows_inserted / elapsed:,.0f} values/s"
     )

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ecoradar.hj212.codec import decode
 from ecoradar.hj212.encoder import encode_packet
-from ecoradar.monitoring.service import Intake
+from ecoradar.monitoring.pipeline import Intake
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
 from ecoradar.simulate.fleet import load_profiles
 from ecoradar.simulate.traffic import PointProfile, hourly_series

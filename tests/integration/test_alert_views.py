@@ -32,7 +32,7 @@ from ecoradar.detection.schemas import Kind
 from ecoradar.detection.service import KINDS
 from ecoradar.hj212.codec import encode
 from ecoradar.hj212.packet import Edition, flag_for, make_qn
-from ecoradar.monitoring.service import Intake
+from ecoradar.monitoring.pipeline import Intake
 from ecoradar.registry.models import Enterprise
 from ecoradar.web import pages_alerts
 from tests.factories import GAS_MN, OPEN_MN, PASSWORD, load_small_registry, uscc

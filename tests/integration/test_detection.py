@@ -15,7 +15,7 @@ from ecoradar.bootstrap import Container
 from ecoradar.cli import app
 from ecoradar.hj212.codec import encode
 from ecoradar.hj212.packet import Edition, flag_for, make_qn
-from ecoradar.monitoring.service import Intake
+from ecoradar.monitoring.pipeline import Intake
 from tests.factories import GAS_MN, OPEN_MN, PASSWORD, load_small_registry
 
 runner = CliRunner()

@@ -19,7 +19,7 @@ from ecoradar.bootstrap import Container
 from ecoradar.core.clock import FakeClock
 from ecoradar.hj212.codec import decode
 from ecoradar.hj212.encoder import encode_packet
-from ecoradar.monitoring.service import Intake
+from ecoradar.monitoring.pipeline import Intake
 from ecoradar.simulate.traffic import FactorProfile, PointProfile, hourly_series
 from tests.factories import GAS_MN, OPEN_MN, PASSWORD, WATER_MN, load_small_registry, uscc
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from ecoradar.cli import alerts, db, hj212, monitoring, regions, registry, sample, serve, simulate
+from ecoradar.cli import (
+    alerts,
+    db,
+    gateway,
+    hj212,
+    monitoring,
+    regions,
+    registry,
+    sample,
+    serve,
+    simulate,
+)
 
 app = typer.Typer(
     name="ecoradar",
@@ -22,6 +33,7 @@ app.add_typer(alerts.app, name="alerts")
 app.command("sample-city")(sample.sample_city)
 app.add_typer(simulate.app, name="simulate")
 app.command("serve")(serve.serve)
+app.command("gateway")(gateway.gateway)
 
 
 def main() -> None:

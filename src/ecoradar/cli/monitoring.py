@@ -18,7 +18,7 @@ from rich.table import Table
 from ecoradar.cli.common import container, err, out, progress
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import InputError
-from ecoradar.monitoring import service
+from ecoradar.monitoring import pipeline, service
 from ecoradar.monitoring.models import VALUE_FIELDS
 
 app = typer.Typer(
@@ -62,7 +62,9 @@ class _Lines:
 
 def ingest(
     files: list[str] = typer.Argument(..., help="Files of packets, one per line; - for stdin."),
-    batch: int = typer.Option(service.DEFAULT_BATCH, min=1, max=100_000, help="Packets per write."),
+    batch: int = typer.Option(
+        pipeline.DEFAULT_BATCH, min=1, max=100_000, help="Packets per write."
+    ),
 ) -> None:
     """Replay captured HJ 212 packets through the gateway's path: validate, store, detect.
 
@@ -75,8 +77,8 @@ def ingest(
             raise typer.Exit(1)
     lines = _Lines()
     with container() as box, progress() as bar:
-        intake = service.Intake(box)
-        summary = service.IntakeSummary()
+        intake = pipeline.Intake(box)
+        summary = pipeline.IntakeSummary()
         for name in files:
             if name == "-":
                 task = bar.add_task("stdin", total=None)
@@ -106,7 +108,7 @@ def ingest(
         out.print(f"lines without a packet (not archived): {lines.skipped}")
 
 
-def _merge(summary: service.IntakeSummary, part: service.IntakeSummary) -> None:
+def _merge(summary: pipeline.IntakeSummary, part: pipeline.IntakeSummary) -> None:
     summary.packets += part.packets
     summary.rows_offered += part.rows_offered
     summary.rows_inserted += part.rows_inserted
@@ -115,7 +117,7 @@ def _merge(summary: service.IntakeSummary, part: service.IntakeSummary) -> None:
     summary.reasons.update(part.reasons)
 
 
-def _report(summary: service.IntakeSummary) -> None:
+def _report(summary: pipeline.IntakeSummary) -> None:
     table = Table("outcome", "packets", title=f"{summary.packets} packets")
     for outcome, count in sorted(summary.outcomes.items()):
         table.add_row(outcome, str(count))

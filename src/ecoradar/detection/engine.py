@@ -234,6 +234,13 @@ class DetectionEngine:
             and (own is None or hours.data_time > own + ahead)
         )
 
+    def reconfigure(self, configs: dict[int, PointConfig]) -> None:
+        """New registry facts: points whose configuration changed start afresh."""
+        changed = {p for p, c in configs.items() if self.configs.get(p) != c}
+        changed |= set(self.configs) - set(configs)
+        self.configs = configs
+        self.forget(changed)
+
     def forget(self, point_ids: set[int]) -> None:
         """Drop these points' state (a write failed); it is rebuilt from the store next time."""
         for point_id in point_ids:

@@ -1,0 +1,398 @@
+"""HJ 212 gateway throughput and answer latency with thousands of concurrent devices.
+
+The gateway runs in this process on a fresh database (SQLite under a temporary directory, or a
+throwaway PostgreSQL database dropped afterwards) holding a sample city with at least as many
+monitoring points as devices. A load generator in ANOTHER process (multiprocessing) opens one
+TCP connection per device on 127.0.0.1 and sends minute-data uploads (CN 2051, Flag A, from
+``simulate/traffic.py``) on a fixed schedule, open loop: a packet is sent at its time whether or
+not earlier ones were answered. Latency is from the write of a packet to the arrival of its 9014
+(matched by QN; answers come in order per connection). The run stops by itself.
+
+Besides latency it reports where the time went: CPU of the gateway process and of the load
+generator, the batches written and how busy the writer thread was, the event loop's lag and the
+garbage collector's pauses. Diagnostics: ``--dry-write`` (judge and answer, store nothing: the
+gateway's own cost), ``--normal-sync`` (SQLite ``synchronous=NORMAL``), ``--profile FILE``.
+
+Goal on the 2-core machine: p99 answer latency < 50 ms at 5,000 packets/s from 2,000 devices.
+Figures: README.
+
+Run: ``.venv/bin/python bench/bench_gateway.py [--devices 2000] [--rate 5000] [--seconds 20]
+[--backend sqlite|postgresql] [--batch-items 500] [--batch-delay-ms 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import logging
+import math
+import multiprocessing
+import os
+import random
+import resource
+import statistics
+import tempfile
+import time
+import uuid
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from ecoradar.bootstrap import Container, bootstrap
+from ecoradar.cli.gateway import raise_open_file_limit
+from ecoradar.config import Settings
+from ecoradar.core import migrate
+from ecoradar.hj212.gateway import Gateway, GatewayLimits, prepare_process
+from ecoradar.monitoring.batcher import DEFAULT_MAX_DELAY, DEFAULT_MAX_ITEMS
+from ecoradar.regions import service as regions
+from ecoradar.registry import service as registry
+from ecoradar.simulate.city import write_sample_city
+from ecoradar.simulate.fleet import load_profiles
+from ecoradar.simulate.traffic import PointProfile, data_packet
+
+PG_ADMIN = os.environ.get(
+    "ECORADAR_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+POINTS_PER_ENTERPRISE = 0.8  # the sample city has ~0.89 points per enterprise
+DRAIN_SECONDS = 15.0
+
+
+# -- the load generator (its own process) ---------------------------------------------------
+
+
+class _Client(asyncio.Protocol):
+    def __init__(
+        self, sink: list[float], sent_at: list[float], expected: deque[tuple[bytes, float]]
+    ) -> None:
+        self.sink = sink
+        self.sent_at = sent_at
+        self.expected = expected
+        self.buffer = b""
+        self.mismatched = 0
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.buffer += data
+        *frames, self.buffer = self.buffer.split(b"\r\n")
+        for frame in frames:
+            at = frame.find(b"QN=")
+            qn = frame[at + 3 : at + 20]
+            if not self.expected:
+                self.mismatched += 1
+                continue
+            wanted, sent = self.expected.popleft()
+            if qn != wanted:
+                self.mismatched += 1
+            self.sink.append(now - sent)
+            self.sent_at.append(sent)
+
+
+def _packets(profile: PointProfile, count: int, seed: int) -> list[tuple[bytes, bytes]]:
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    out = []
+    for i in range(count):
+        when = start + timedelta(minutes=i)
+        frame = data_packet(
+            profile, "2051", when, rng, needs_answer=True, sent_at=when + timedelta(seconds=seed)
+        )
+        at = frame.find(b"QN=")
+        out.append((frame, frame[at + 3 : at + 20]))
+    return out
+
+
+async def _generate(
+    port: int, profiles: list[PointProfile], rate: float, seconds: float, ready: Connection
+) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    per_device = math.ceil(rate * seconds / len(profiles))
+    packets = [_packets(p, per_device, i) for i, p in enumerate(profiles)]
+    latencies: list[float] = []
+    sent_at: list[float] = []
+    expected = [deque[tuple[bytes, float]]() for _ in profiles]
+    clients: list[_Client] = []
+    for start in range(0, len(profiles), 200):  # connect in waves, as devices come back
+        made = await asyncio.gather(
+            *(
+                loop.create_connection(
+                    lambda i=i: _Client(latencies, sent_at, expected[i]), "127.0.0.1", port
+                )
+                for i in range(start, min(start + 200, len(profiles)))
+            )
+        )
+        clients.extend(protocol for _, protocol in made)
+    interval = len(profiles) / rate
+    rng = random.Random(1)
+    schedule = sorted(
+        (phase + k * interval, i)
+        for i in range(len(profiles))
+        for phase in (rng.uniform(0, interval),)
+        for k in range(per_device)
+    )
+    gc.collect()
+    gc.freeze()  # the pre-built packets are never garbage: keep them out of every collection
+    ready.send("connected")
+    cpu = time.process_time()
+    lags: list[float] = []
+    counts = [0] * len(profiles)
+    begin = time.perf_counter()
+    index = 0
+    while index < len(schedule):
+        now = time.perf_counter() - begin
+        while index < len(schedule) and schedule[index][0] <= now:
+            due, device = schedule[index]
+            frame, qn = packets[device][counts[device]]
+            counts[device] += 1
+            sent = time.perf_counter()
+            expected[device].append((qn, sent))
+            transport = clients[device].transport
+            assert transport is not None
+            transport.write(frame)
+            lags.append(sent - begin - due)
+            index += 1
+        if index < len(schedule):
+            await asyncio.sleep(max(0.0, schedule[index][0] - (time.perf_counter() - begin)))
+    sent_all = time.perf_counter()
+    deadline = sent_all + DRAIN_SECONDS
+    while len(latencies) < len(schedule) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+    end = time.perf_counter()
+    cpu = time.process_time() - cpu
+    for client in clients:
+        if client.transport is not None:
+            client.transport.close()
+    await asyncio.sleep(0.1)
+    return {
+        "sent": len(schedule),
+        "answered": len(latencies),
+        "mismatched": sum(c.mismatched for c in clients),
+        "send_seconds": sent_all - begin,
+        "seconds": end - begin,
+        "latencies": latencies,
+        "per_second_p99": _per_second_p99(latencies, [t - begin for t in sent_at]),
+        "lag_p99": _quantile(lags, 0.99),
+        "generator_cpu": cpu,
+    }
+
+
+def _generator(
+    port: int, profiles: list[PointProfile], rate: float, seconds: float, pipe: Connection
+) -> None:
+    raise_open_file_limit()
+    result = asyncio.run(_generate(port, profiles, rate, seconds, pipe))
+    pipe.send(result)
+
+
+# -- the gateway (this process) -------------------------------------------------------------
+
+
+def _per_second_p99(latencies: list[float], sent: list[float]) -> list[float]:
+    seconds: dict[int, list[float]] = {}
+    for latency, when in zip(latencies, sent, strict=True):
+        seconds.setdefault(int(when), []).append(latency)
+    return [_quantile(seconds[s], 0.99) for s in sorted(seconds)]
+
+
+def _quantile(values: list[float], q: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _prepare(url: str, directory: Path, devices: int) -> Container:
+    box = bootstrap(Settings(environment="test", database_url=url, home=directory))
+    migrate.upgrade(box.engine)
+    files = write_sample_city(
+        directory / "city", enterprises=math.ceil(devices / POINTS_PER_ENTERPRISE)
+    )
+    features = regions.read_regions_file(files.regions)
+    with box.transaction() as session:
+        regions.import_regions(
+            session=session, features=features, source="bench", now=box.clock.now()
+        )
+    with box.transaction() as session:
+        registry.import_registry(
+            session=session,
+            enterprises=files.enterprises,
+            points=files.points,
+            regions=box.regions,
+            now=box.clock.now(),
+        )
+    return box
+
+
+class _GcPauses:
+    """Garbage collector pauses of this process (they stop the event loop)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._started)
+
+
+async def _watch_loop(lags: list[float]) -> None:
+    """How late the gateway's event loop wakes up for a 5 ms timer (its responsiveness)."""
+    while True:
+        before = time.perf_counter()
+        await asyncio.sleep(0.005)
+        lags.append(time.perf_counter() - before - 0.005)
+
+
+async def _serve(box: Container, args: argparse.Namespace) -> dict[str, Any]:
+    with box.transaction() as session:
+        profiles = load_profiles(session, limit=args.devices)
+    if len(profiles) < args.devices:
+        raise SystemExit(f"only {len(profiles)} monitoring points for {args.devices} devices")
+    gateway = Gateway(
+        box,
+        GatewayLimits(
+            directory_refresh=None,
+            batch_items=args.batch_items,
+            batch_delay=args.batch_delay_ms / 1000,
+        ),
+        full_sync=not args.normal_sync,
+        write=(lambda batch: None) if args.dry_write else None,
+    )
+    await gateway.start("127.0.0.1", 0)
+    prepare_process()
+    ours, theirs = multiprocessing.Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_generator, args=(gateway.port, profiles, args.rate, args.seconds, theirs)
+    )
+    process.start()
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, ours.recv)  # connected
+    loop_lags: list[float] = []
+    watcher = asyncio.create_task(_watch_loop(loop_lags))
+    pauses = _GcPauses()
+    gc.callbacks.append(pauses)
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+    result: dict[str, Any] = await loop.run_in_executor(None, ours.recv)
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    watcher.cancel()
+    gc.callbacks.remove(pauses)
+    result["gc_seconds"] = sum(pauses.pauses)
+    result["gc_max"] = max(pauses.pauses, default=0.0)
+    result["gc_count"] = len(pauses.pauses)
+    await loop.run_in_executor(None, process.join, 30)
+    result["loop_lag_p99"] = _quantile(loop_lags, 0.99)
+    result["loop_lag_max"] = max(loop_lags, default=math.nan)
+    stats = gateway.batcher.stats
+    result["gateway_cpu"] = (
+        cpu_after.ru_utime - cpu_before.ru_utime + cpu_after.ru_stime - cpu_before.ru_stime
+    )
+    result["batches"] = stats.batches
+    result["mean_batch"] = stats.items / stats.batches if stats.batches else 0
+    result["largest_batch"] = stats.largest_batch
+    result["write_seconds"] = stats.write_seconds
+    result["write_cpu"] = stats.write_cpu_seconds
+    result["totals"] = dict(gateway.counters.totals)
+    await gateway.close()
+    return result
+
+
+def _report(label: str, r: dict[str, Any]) -> None:
+    lat = r["latencies"]
+    print(f"{label}:")
+    print(
+        f"  sent {r['sent']} packets in {r['send_seconds']:.1f} s, answered {r['answered']} "
+        f"({r['answered'] / r['seconds']:.0f} answers/s over {r['seconds']:.1f} s), "
+        f"mismatched {r['mismatched']}"
+    )
+    print(
+        f"  answer latency ms: p50 {1000 * _quantile(lat, 0.5):.1f}, "
+        f"p95 {1000 * _quantile(lat, 0.95):.1f}, p99 {1000 * _quantile(lat, 0.99):.1f}, "
+        f"max {1000 * max(lat, default=math.nan):.1f}, mean {1000 * statistics.fmean(lat):.1f}"
+    )
+    print(
+        f"  CPU: gateway {r['gateway_cpu']:.1f} s, load generator {r['generator_cpu']:.1f} s, "
+        f"for {r['seconds']:.1f} s of wall time; "
+        f"{r['batches']} transactions, mean {r['mean_batch']:.1f} packets, "
+        f"largest {r['largest_batch']}; writer thread busy {r['write_seconds']:.1f} s, "
+        f"CPU {r['write_cpu']:.1f} s"
+    )
+    print(
+        "  p99 ms per second of the run:", " ".join(f"{1000 * v:.0f}" for v in r["per_second_p99"])
+    )
+    print(
+        f"  event loop lag ms: gateway p99 {1000 * r['loop_lag_p99']:.1f} "
+        f"(max {1000 * r['loop_lag_max']:.1f}), generator send p99 {1000 * r['lag_p99']:.1f}; "
+        f"{r['gc_count']} collections in the gateway took {1000 * r['gc_seconds']:.0f} ms "
+        f"(longest {1000 * r['gc_max']:.1f} ms)"
+    )
+
+
+def _run(box: Container, args: argparse.Namespace) -> dict[str, Any]:
+    if not args.profile:
+        return asyncio.run(_serve(box, args))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        return asyncio.run(_serve(box, args))
+    finally:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--devices", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=5000.0, help="packets per second in all")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--normal-sync", action="store_true", help="SQLite synchronous=NORMAL instead of FULL"
+    )
+    parser.add_argument("--batch-items", type=int, default=DEFAULT_MAX_ITEMS)
+    parser.add_argument("--batch-delay-ms", type=float, default=DEFAULT_MAX_DELAY * 1000)
+    parser.add_argument(
+        "--dry-write", action="store_true", help="diagnostic: judge and answer, store nothing"
+    )
+    parser.add_argument("--profile", help="write a cProfile of the gateway's event loop here")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    raise_open_file_limit()
+    label = f"{args.backend}, {args.devices} devices, target {args.rate:.0f} packets/s"
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.backend == "sqlite":
+            box = _prepare(f"sqlite:///{tmp}/bench.db", Path(tmp), args.devices)
+            try:
+                _report(label, _run(box, args))
+            finally:
+                box.close()
+            return
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        name = f"ecoradar_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            box = _prepare(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, Path(tmp), args.devices)
+            try:
+                _report(label, _run(box, args))
+            finally:
+                box.close()
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,385 @@
+"""The HJ 212 gateway: an asyncio TCP server for data acquisition units (数采仪).
+
+Three layers (design anchor 4): the pure codec (:mod:`ecoradar.hj212.frame` cuts the stream,
+:mod:`ecoradar.hj212.codec` decodes); the per-connection protocol
+(:class:`~ecoradar.hj212.gateway_session.DeviceSession`: framing, limits, idle timeout, answers
+in order); and the handler, :meth:`Gateway.handle`, which decides the answers
+(:mod:`ecoradar.hj212.gateway_rules`), platform commands (1012 set time, 2061 history) and
+counters once a frame is durably stored.
+
+A frame is judged by the shared :class:`~ecoradar.monitoring.pipeline.Intake` (decode with the
+device's options, authenticate by MN and password), archived and stored through the
+:class:`~ecoradar.monitoring.batcher.Batcher`, and answered only after its transaction has
+committed (HJ 212-2017 §6.1, §6.2: a device that is not answered sends again, and storage is
+idempotent on MN, CN, DataTime and factor, so a repeat costs one archive row).
+
+Durability: answers wait for the commit, and on SQLite the gateway's engine syncs the WAL at
+every commit (``synchronous=FULL``, see :mod:`ecoradar.hj212.gateway_process`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ecoradar.bootstrap import Container
+from ecoradar.hj212.codec import decode
+from ecoradar.hj212.codes import Command
+from ecoradar.hj212.errors import HJ212Error
+from ecoradar.hj212.gateway_process import prepare_process, require_full_sync
+from ecoradar.hj212.gateway_recovery import Gap, GapTracker, latest_hours
+from ecoradar.hj212.gateway_rules import answers, refusal
+from ecoradar.hj212.gateway_session import DeviceSession, SessionLimits
+from ecoradar.hj212.packet import LENIENT, LENIENT_MAX_LENGTH, Packet, make_qn
+from ecoradar.hj212.replies import history_request, set_time_request
+from ecoradar.monitoring.batcher import DEFAULT_MAX_DELAY, DEFAULT_MAX_ITEMS, Batcher, Write
+from ecoradar.monitoring.intake import Verdict, peek_mn
+from ecoradar.monitoring.pipeline import Intake
+from ecoradar.monitoring.store import Received
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Gateway", "GatewayCounters", "GatewayLimits", "prepare_process", "require_full_sync"]
+
+DEFAULT_IDLE_TIMEOUT = 900.0
+"""Seconds of silence after which a connection is closed. HJ 212-2017 defines no keep-alive;
+1.5 times the 10-minute minute-data interval of table C.7, so a device sending minute data
+keeps its connection and a dead GPRS link is let go."""
+DEFAULT_MAX_CONNECTIONS = 10_000
+"""Connections served at once; more are closed at once (each costs a descriptor and ~10 kB)."""
+DEFAULT_MAX_FRAME = LENIENT_MAX_LENGTH
+"""Largest data segment accepted, bytes: HJ 212-2017 §6.3.1 table 2 says 1024, real devices
+send 1025 and 1623 (see ``data/hj212/rx_*.log``); the 4-digit length field allows 9999."""
+DEFAULT_BACKLOG = 1024
+"""Pending TCP connections the kernel queues (thousands of devices reconnect at once after an
+outage of the platform)."""
+OFFLINE_SWEEP = 60.0
+"""Seconds between looks for devices that stopped sending hourly data (live ``offline``)."""
+DIRECTORY_REFRESH = 300.0
+"""Seconds between reloads of the registry, so newly registered devices are let in (the reload
+also rebuilds the intake's detection state, which warms up again from the store)."""
+MAX_COUNTED_DEVICES = 100_000
+"""MNs with counters of their own; beyond that (a scan of random MNs) they share one."""
+HISTORY_COMMAND = Command.HOURLY_DATA
+REFUSED = frozenset({"refused", "unknown_device", "auth_failed"})
+"""Outcomes answered with a refusal (9011); every other outcome was accepted (stored, a message,
+or archived with its values held back) and is answered as received."""
+
+
+@dataclass(frozen=True)
+class GatewayLimits:
+    """Limits and timings of a gateway; the defaults are the named constants above."""
+
+    max_frame: int = DEFAULT_MAX_FRAME
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    batch_items: int = DEFAULT_MAX_ITEMS
+    batch_delay: float = DEFAULT_MAX_DELAY
+    directory_refresh: float | None = DIRECTORY_REFRESH
+
+    def session(self) -> SessionLimits:
+        return SessionLimits(max_frame=self.max_frame, idle_timeout=self.idle_timeout)
+
+
+class GatewayCounters:
+    """In-memory counters: totals, refusals by reason, and per device (MN) by outcome."""
+
+    def __init__(self) -> None:
+        self.totals: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.devices: dict[str, Counter[str]] = {}
+
+    def device(self, mn: str | None) -> Counter[str]:
+        key = mn or "(no MN)"
+        counter = self.devices.get(key)
+        if counter is None:
+            if len(self.devices) >= MAX_COUNTED_DEVICES:
+                key = "(other)"
+            counter = self.devices.setdefault(key, Counter())
+        return counter
+
+    def snapshot(self) -> dict[str, Any]:
+        """Plain dicts for the web app: ``totals``, ``by_reason``, ``per_device``."""
+        return {
+            "totals": dict(self.totals),
+            "by_reason": dict(self.reasons),
+            "per_device": {mn: dict(c) for mn, c in self.devices.items()},
+        }
+
+
+class Gateway:
+    """The server, the shared writer, gap recovery, commands to devices and counters.
+
+    Build it (this reads the registry and the latest stored hours), then ``await start()`` in
+    the loop that will run it, and ``await close()`` at the end.
+    """
+
+    def __init__(
+        self,
+        container: Container,
+        limits: GatewayLimits | None = None,
+        *,
+        write: Write | None = None,
+        full_sync: bool = True,
+    ) -> None:
+        self.container = container
+        self.limits = limits or GatewayLimits()
+        self.clock = container.clock
+        if full_sync:
+            require_full_sync(container.engine)
+        self.intake = Intake(container, mode="live")
+        with container.transaction() as session:
+            self.recovery = GapTracker(latest_hours(session))
+        self.batcher = Batcher(
+            write or self.intake.write,
+            max_items=self.limits.batch_items,
+            max_delay=self.limits.batch_delay,
+        )
+        self.counters = GatewayCounters()
+        self.sessions: set[DeviceSession] = set()
+        self._by_mn: dict[str, DeviceSession] = {}
+        self._server: asyncio.Server | None = None
+        self._refresh: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self._last_qn = 0
+        self.accepting = False
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    async def start(self, host: str, port: int) -> None:
+        """Listen on ``host``:``port`` (0 picks a free port, see :attr:`port`)."""
+        loop = asyncio.get_running_loop()
+        self.batcher.start()
+        limits = self.limits.session()
+        self._server = await loop.create_server(
+            lambda: DeviceSession(self, limits), host, port, backlog=DEFAULT_BACKLOG
+        )
+        self.accepting = True
+        if self.limits.directory_refresh:
+            self._refresh = asyncio.create_task(self._refresh_directory())
+        self._sweeper = asyncio.create_task(self._sweep_offline())
+        log.info("HJ 212 gateway listening on %s", ", ".join(self.addresses))
+
+    @property
+    def addresses(self) -> list[str]:
+        if self._server is None:
+            return []
+        return [f"{s.getsockname()[0]}:{s.getsockname()[1]}" for s in self._server.sockets]
+
+    @property
+    def port(self) -> int:
+        if self._server is None or not self._server.sockets:
+            raise RuntimeError("the gateway is not listening")
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def close(self) -> None:
+        """Stop listening, store and answer what was received, then close every connection."""
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        server.close()
+        for task in (self._refresh, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self.batcher.drain()
+        for session in list(self.sessions):
+            session.close()
+        for _ in range(3):
+            await asyncio.sleep(0)  # connection_lost: cut frames are archived too
+        await self.batcher.close()
+        self.accepting = False
+        log.info("HJ 212 gateway stopped")
+
+    async def _refresh_directory(self) -> None:
+        assert self.limits.directory_refresh is not None
+        while True:
+            await asyncio.sleep(self.limits.directory_refresh)
+            try:  # in the writer's thread: never while a write uses the detection state
+                await self.batcher.run_in_worker(self.intake.reload_directory)
+            except Exception:
+                log.exception("reloading the device directory failed; keeping the old one")
+
+    async def _sweep_offline(self) -> None:
+        """Open ``offline`` alerts for devices whose hourly data stopped (by the clock)."""
+        while True:
+            await asyncio.sleep(OFFLINE_SWEEP)
+            try:  # in the writer's thread, like every use of the detection state
+                await self.batcher.run_in_worker(self.intake.sweep)
+            except Exception:
+                log.exception("the offline sweep failed; trying again later")
+
+    # -- called by sessions ------------------------------------------------------------------
+
+    def admit(self, session: DeviceSession) -> bool:
+        """A new connection: whether it may stay (the connection limit)."""
+        if len(self.sessions) >= self.limits.max_connections:
+            self.counters.totals["connections_refused"] += 1
+            log.warning(
+                "connection from %s refused: %d connections already (limit %d)",
+                session.peer,
+                len(self.sessions),
+                self.limits.max_connections,
+            )
+            return False
+        self.sessions.add(session)
+        self.counters.totals["connections"] += 1
+        return True
+
+    def forget(self, session: DeviceSession) -> None:
+        self.sessions.discard(session)
+        for mn in session.mns:
+            if self._by_mn.get(mn) is session:
+                del self._by_mn[mn]
+
+    def judge(self, session: DeviceSession, frame: bytes) -> Received:
+        """Decode and authenticate ``frame``; an authenticated MN is bound to ``session``."""
+        now = self.clock.now()
+        try:
+            received = self.intake.judge(frame, session.peer, now)
+        except Exception as exc:  # a bug must not cost the connection, nor the frame's archive
+            log.exception("judging a frame from %s failed", session.peer)
+            detail = f"internal error: {exc!r}"[:500]
+            verdict = Verdict("refused", peek_mn(frame), reason="internal_error", detail=detail)
+            return Received(frame, session.peer, now, verdict)
+        verdict = received.verdict
+        if verdict.device is not None and verdict.outcome not in REFUSED:
+            mn = verdict.device.mn
+            if mn not in session.mns:
+                session.mns.add(mn)
+            self._by_mn[mn] = session
+        return received
+
+    def send_command(self, mn: str, frame: bytes) -> bool:
+        """Send ``frame`` to the latest connection of device ``mn``; whether it is connected."""
+        session = self._by_mn.get(mn)
+        if session is None or not session.send(frame):
+            return False
+        self.counters.totals["commands"] += 1
+        self.counters.device(mn)["commands"] += 1
+        return True
+
+    def next_qn(self) -> str:
+        """A QN for a platform request: the clock's, made unique and increasing (§6.3.2)."""
+        qn = max(int(make_qn(self.clock.now())), self._last_qn + 1)
+        self._last_qn = qn
+        return f"{qn:017d}"
+
+    def write_failed(
+        self, session: DeviceSession, received: Received, error: BaseException
+    ) -> None:
+        """Storing ``received`` failed: it is not answered (the device will send it again)."""
+        mn = received.verdict.mn
+        self.counters.totals["write_failed"] += 1
+        self.counters.device(mn)["write_failed"] += 1
+        log.error("packet from %s MN=%s not stored, not answered: %s", session.peer, mn, error)
+
+    def handle(self, session: DeviceSession, received: Received) -> list[bytes]:
+        """The handler: ``received`` is durably stored; what to send back, in order."""
+        verdict = received.verdict
+        counters = self.counters
+        counters.totals["frames"] += 1
+        counters.device(verdict.mn)[verdict.outcome] += 1
+        packet, device = verdict.packet, verdict.device
+        if packet is None or device is None or verdict.outcome in REFUSED:
+            counters.reasons[verdict.reason or "unknown"] += 1
+            log.warning(
+                "%s from %s MN=%s: %s (%s)",
+                verdict.outcome,
+                session.peer,
+                verdict.mn,
+                verdict.reason,
+                verdict.detail,
+            )
+            if not received.frame:
+                return []  # garbage or a cut frame: nobody to answer
+            out = refusal(verdict, received.frame, self._codec_error(received))
+            counters.totals["answers"] += len(out)
+            return out
+        out = answers(packet)
+        counters.totals["answers"] += len(out)
+        now = self.clock.now()
+        point = device.point_id
+        gap: Gap | None = None
+        if packet.cn not in ("9011", "9012", "9013", "9014"):
+            session.identities[packet.mn] = packet
+        if point not in session.points:
+            session.points.add(point)
+            gap = self.recovery.reconnected(point, now)
+        if packet.cn in ("9011", "9012"):
+            if self.recovery.answered(point, packet.cn, packet.qn, packet.cp):
+                log.info("MN=%s finished a history upload (%s %s)", packet.mn, packet.cn, packet.cp)
+                gap = self.recovery.next_due(point, now)
+        elif packet.cn == Command.TIME_CALIBRATION_REQUEST:
+            out.append(self._set_time(packet))
+        elif packet.cn == HISTORY_COMMAND and verdict.outcome == "stored" and packet.data_time:
+            gap = self.recovery.stored_hour(point, packet.data_time, now) or gap
+        if gap is not None:
+            request = self._history(session, packet.mn, point, gap)
+            if request is not None:
+                out.append(request)
+        return out
+
+    # -- commands --------------------------------------------------------------------------
+
+    def _set_time(self, notice: Packet) -> bytes:
+        """1012 after a 1013 request: the platform time as SystemTime (tables C.3, C.4)."""
+        self.counters.totals["set_time_requests"] += 1
+        self.counters.device(notice.mn)["commands"] += 1
+        return set_time_request(
+            st=notice.st,
+            pw=notice.pw,
+            mn=notice.mn,
+            qn=self.next_qn(),
+            system_time=self.clock.now(),
+            pol_id=notice.cp.get("PolId"),
+            edition=notice.edition,
+        )
+
+    def _history(self, session: DeviceSession, mn: str, point: int, gap: Gap) -> bytes | None:
+        """2061 with BeginTime/EndTime for ``gap`` (tables C.47 to C.50)."""
+        identity = session.identities.get(mn)
+        if identity is None:
+            return None  # no upload seen on this connection yet: ST and PW unknown
+        qn = self.next_qn()
+        frame = history_request(
+            cn=HISTORY_COMMAND,
+            st=identity.st,
+            pw=identity.pw,
+            mn=mn,
+            qn=qn,
+            begin=gap.begin,
+            end=gap.end,
+            edition=identity.edition,
+        )
+        self.recovery.asked(point, gap, qn, self.clock.now())
+        self.counters.totals["history_requests"] += 1
+        self.counters.device(mn)["commands"] += 1
+        log.info(
+            "asking MN=%s for %d missing hours %s .. %s (attempt %d, QN %s)",
+            mn,
+            gap.hours,
+            gap.begin.isoformat(),
+            gap.end.isoformat(),
+            gap.attempts,
+            qn,
+        )
+        return frame
+
+    def _codec_error(self, received: Received) -> HJ212Error | None:
+        """The codec's refusal of a refused frame again, with the field at fault (for QnRtn)."""
+        verdict = received.verdict
+        if verdict.outcome != "refused":
+            return None
+        options = verdict.device.options if verdict.device is not None else LENIENT
+        try:
+            decode(received.frame, options)
+        except HJ212Error as exc:
+            return exc
+        return None  # decoded: refused later (e.g. by the reassembler)
