@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ecoradar.registry.importer import ENTERPRISE_COLUMNS, POINT_COLUMNS
 from ecoradar.registry.uscc import make_uscc
 
 
@@ -76,19 +77,8 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]
     return path
 
 
-ENTERPRISE_HEADER = ["code", "name", "industry", "longitude", "latitude", "address"]
-POINT_HEADER = [
-    "enterprise_code",
-    "outlet_code",
-    "outlet_name",
-    "mn",
-    "medium",
-    "factor",
-    "limit",
-    "unit",
-    "averaging",
-    "o2_reference",
-]
+ENTERPRISE_HEADER = list(ENTERPRISE_COLUMNS)
+POINT_HEADER = list(POINT_COLUMNS)
 
 
 def uscc(serial: int) -> str:

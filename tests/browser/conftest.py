@@ -35,9 +35,7 @@ from ecoradar.bootstrap import Container, bootstrap
 from ecoradar.config import Settings
 from ecoradar.core import migrate
 from ecoradar.core.db import make_engine
-from ecoradar.regions import service as regions
-from ecoradar.registry import service as registry
-from ecoradar.simulate.city import write_sample_city
+from ecoradar.simulate.load import load_sample_city
 from ecoradar.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,25 +62,6 @@ class LiveServer:
     regions: int
 
 
-def load_sample_city(box: Container, directory: Path) -> tuple[int, int]:
-    """The sample city's files, imported as a user would (as ``ecoradar serve --load-sample``)."""
-    files = write_sample_city(directory)
-    features = regions.read_regions_file(files.regions)
-    with box.transaction() as session:
-        regions.import_regions(
-            session=session, features=features, source=str(files.regions), now=box.clock.now()
-        )
-    with box.transaction() as session:
-        summary = registry.import_registry(
-            session=session,
-            enterprises=files.enterprises,
-            points=files.points,
-            regions=box.regions,
-            now=box.clock.now(),
-        )
-    return summary.enterprises_created, len(features)
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     home = tmp_path_factory.mktemp("browser")
@@ -93,7 +72,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     migrate.upgrade(engine)
     engine.dispose()
     box = bootstrap(settings)
-    enterprises, region_count = load_sample_city(box, home / "sample")
+    city = load_sample_city(box, home / "sample")
+    enterprises, region_count = city.enterprises, city.regions
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

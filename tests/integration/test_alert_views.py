@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import httpx
 import pytest
@@ -28,8 +28,6 @@ from sqlalchemy import update
 from ecoradar.bootstrap import Container
 from ecoradar.core.clock import CHINA_TZ, FakeClock
 from ecoradar.detection import views as alert_views
-from ecoradar.detection.schemas import Kind
-from ecoradar.detection.service import KINDS
 from ecoradar.hj212.codec import encode
 from ecoradar.hj212.packet import Edition, flag_for, make_qn
 from ecoradar.monitoring.pipeline import Intake
@@ -122,10 +120,6 @@ def summary(alerts: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 
 # --- the list -----------------------------------------------------------------------------
-
-
-def test_the_kinds_a_query_may_name_are_the_engines() -> None:
-    assert get_args(Kind) == KINDS
 
 
 def test_the_list_holds_every_alert_newest_first_with_where_and_how_long(

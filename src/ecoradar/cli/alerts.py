@@ -13,6 +13,7 @@ from ecoradar.cli.common import container
 from ecoradar.cli.monitoring import parse_time
 from ecoradar.core.errors import InputError
 from ecoradar.detection import service
+from ecoradar.detection.models import KINDS
 
 app = typer.Typer(help="Alerts raised by the detection engine.", no_args_is_help=True)
 
@@ -25,9 +26,7 @@ class ExportFormat(StrEnum):
 @app.command("export")
 def export(
     format: ExportFormat = typer.Option(ExportFormat.jsonl, "--format", help="jsonl or csv."),
-    kind: str | None = typer.Option(
-        None, "--kind", help=f"Only this kind: {', '.join(service.KINDS)}."
-    ),
+    kind: str | None = typer.Option(None, "--kind", help=f"Only this kind: {', '.join(KINDS)}."),
     since: str | None = typer.Option(
         None,
         "--since",
@@ -37,8 +36,8 @@ def export(
     """Write one alert per line: id, mn, enterprise_code, factor (null for device-level kinds),
     kind, start, end (null while open), severity, evidence; times ISO 8601 with offset."""
     with container() as box:
-        if kind is not None and kind not in service.KINDS:
-            raise InputError(f"--kind {kind!r} is not one of {', '.join(service.KINDS)}")
+        if kind is not None and kind not in KINDS:
+            raise InputError(f"--kind {kind!r} is not one of {', '.join(KINDS)}")
         moment = parse_time(since, "--since")
         with box.transaction() as session:
             records = service.export_alerts(session=session, kind=kind, since=moment)

@@ -14,38 +14,13 @@ import typer
 import uvicorn
 from sqlalchemy import func, select
 
-from ecoradar.bootstrap import Container
 from ecoradar.cli.common import container, err, out
 from ecoradar.cli.gateway import raise_open_file_limit
 from ecoradar.core import migrate
 from ecoradar.hj212.gateway import Gateway, prepare_process
-from ecoradar.regions import service as regions
-from ecoradar.registry import service as registry
 from ecoradar.registry.models import Enterprise
-from ecoradar.simulate.city import write_sample_city
+from ecoradar.simulate.load import load_sample_city
 from ecoradar.web.app import create_app
-
-
-def load_sample_city(box: Container, directory: Path) -> None:
-    """Write the sample city's files and import them, exactly as a user would."""
-    files = write_sample_city(directory)
-    features = regions.read_regions_file(files.regions)
-    with box.transaction() as session:
-        regions.import_regions(
-            session=session, features=features, source=str(files.regions), now=box.clock.now()
-        )
-    with box.transaction() as session:
-        summary = registry.import_registry(
-            session=session,
-            enterprises=files.enterprises,
-            points=files.points,
-            regions=box.regions,
-            now=box.clock.now(),
-        )
-    out.print(
-        f"sample city loaded: {summary.enterprises_created} enterprises, "
-        f"{summary.points} monitoring points"
-    )
 
 
 async def serve_all(server: uvicorn.Server, gateway: Gateway | None, host: str, port: int) -> None:
@@ -86,7 +61,11 @@ def serve(
                 empty = not session.scalar(select(func.count(Enterprise.id)))
             if empty:
                 with tempfile.TemporaryDirectory() as tmp:
-                    load_sample_city(box, Path(tmp))
+                    city = load_sample_city(box, Path(tmp))
+                out.print(
+                    f"sample city loaded: {city.enterprises} enterprises, "
+                    f"{city.points} monitoring points"
+                )
         gateway = None
         gateway_host, gateway_port = box.settings.gateway_host, box.settings.gateway_port
         if not no_gateway:

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoradar.core.db import Base, JSONType, UTCDateTime
+
+Kind = Literal[
+    "exceedance",
+    "flatline",
+    "zero_value",
+    "offline",
+    "near_limit_pinning",
+    "repeated_sequence",
+    "over_range",
+    "negative_value",
+    "flag_abuse",
+    "o2_anomaly",
+    "time_anomaly",
+]
+KINDS: tuple[str, ...] = get_args(Kind)
+"""Every alert kind of issue #4, in the order the documentation lists them."""
 
 DEVICE_LEVEL = ""
 """The ``factor`` stored for device-level alerts (offline, time anomalies); exported as null."""

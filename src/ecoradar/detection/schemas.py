@@ -20,19 +20,6 @@ from ecoradar.detection.models import DEVICE_LEVEL, Alert
 from ecoradar.detection.service import AlertCounts, AlertFilter, AlertRow, Tally
 from ecoradar.monitoring.schemas import china, parse_day, parse_instant
 
-Kind = Literal[
-    "exceedance",
-    "flatline",
-    "zero_value",
-    "offline",
-    "near_limit_pinning",
-    "repeated_sequence",
-    "over_range",
-    "negative_value",
-    "flag_abuse",
-    "o2_anomaly",
-    "time_anomaly",
-]
 Severity = Literal["low", "medium", "high"]
 State = Literal["open", "closed"]
 

@@ -16,19 +16,6 @@ from ecoradar.core.errors import NotFoundError
 from ecoradar.detection.models import DEVICE_LEVEL, Alert
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
 
-KINDS = (
-    "exceedance",
-    "flatline",
-    "zero_value",
-    "offline",
-    "near_limit_pinning",
-    "repeated_sequence",
-    "over_range",
-    "negative_value",
-    "flag_abuse",
-    "o2_anomaly",
-    "time_anomaly",
-)
 EXPORT_FIELDS = (
     "id",
     "mn",

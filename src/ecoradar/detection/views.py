@@ -16,12 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ecoradar.bootstrap import Container
 from ecoradar.detection import service
+from ecoradar.detection.models import Kind
 from ecoradar.detection.schemas import (
     AlertLabels,
     AlertPageRead,
     AlertRead,
     CountsRead,
-    Kind,
     Severity,
     State,
     WindowRead,

@@ -30,25 +30,18 @@ from shapely.geometry import MultiPolygon, Point, box, mapping
 
 from ecoradar.core.coords import to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from ecoradar.registry import standards
+from ecoradar.registry.importer import (
+    ENTERPRISE_COLUMNS,
+    ENTERPRISE_OPTIONAL,
+    POINT_COLUMNS,
+    POINT_OPTIONAL,
+)
 from ecoradar.registry.uscc import make_uscc
 
 __all__ = ["ENTERPRISE_HEADER", "POINT_HEADER", "SampleCityFiles", "write_sample_city"]
 
-ENTERPRISE_HEADER: Final = ("code", "name", "industry", "longitude", "latitude", "address", "crs")
-POINT_HEADER: Final = (
-    "enterprise_code",
-    "outlet_code",
-    "outlet_name",
-    "mn",
-    "medium",
-    "factor",
-    "limit",
-    "unit",
-    "averaging",
-    "o2_reference",
-    "standard",
-    "password",
-)
+ENTERPRISE_HEADER: Final = ENTERPRISE_COLUMNS + ENTERPRISE_OPTIONAL
+POINT_HEADER: Final = POINT_COLUMNS + POINT_OPTIONAL
 
 _UNITS_PER_DEGREE: Final = 10_000
 _MARGIN: Final = 3e-4  # degrees an enterprise keeps from any region boundary (about 30 m)

@@ -78,6 +78,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ecoradar.core.clock import CHINA_TZ
+from ecoradar.detection.models import KINDS
 from ecoradar.hj212.crc import format_crc
 from ecoradar.hj212.encoder import encode
 from ecoradar.hj212.packet import LENIENT_MAX_LENGTH, Edition, flag_for, make_qn
@@ -96,20 +97,6 @@ from ecoradar.simulate.traffic import CN_HOUR, FactorProfile, PointProfile
 
 __all__ = ["KINDS", "ScenarioError", "ScenarioFiles", "write_scenarios"]
 
-KINDS: Final = (
-    "exceedance",
-    "flatline",
-    "zero_value",
-    "offline",
-    "near_limit_pinning",
-    "repeated_sequence",
-    "over_range",
-    "negative_value",
-    "flag_abuse",
-    "o2_anomaly",
-    "time_anomaly",
-)
-"""The alert kinds a scenario holds incidents of."""
 START: Final = date(2026, 3, 2)
 _PASSWORD_WHEN_UNCHECKED: Final = "123456"
 

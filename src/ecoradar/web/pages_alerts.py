@@ -19,17 +19,17 @@ from sqlalchemy.orm import Session
 
 from ecoradar.core.errors import InputError, NotFoundError
 from ecoradar.detection import service
+from ecoradar.detection.models import KINDS, Kind
 from ecoradar.detection.schemas import (
     AlertLabels,
     Evidence,
-    Kind,
     Severity,
     State,
     day_span,
     duration,
     filter_of,
 )
-from ecoradar.detection.service import KINDS, SEVERITIES, AlertFilter, AlertRow
+from ecoradar.detection.service import SEVERITIES, AlertFilter, AlertRow
 from ecoradar.hj212.codes import factor as factor_info
 from ecoradar.monitoring import service as monitoring
 from ecoradar.monitoring.schemas import china
