@@ -212,7 +212,7 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def _prepare(url: str, directory: Path, devices: int) -> Container:
-    box = bootstrap(Settings(environment="test", database_url=url, home=directory))
+    box = bootstrap(Settings(environment="development", database_url=url, home=directory))
     migrate.upgrade(box.engine)
     files = write_sample_city(
         directory / "city", enterprises=math.ceil(devices / POINTS_PER_ENTERPRISE)

@@ -33,7 +33,7 @@ PG_ADMIN = os.environ.get(
 
 
 def run(url: str, directory: Path, hours: int, detect: bool) -> None:
-    box = bootstrap(Settings(environment="test", database_url=url, home=directory))
+    box = bootstrap(Settings(environment="development", database_url=url, home=directory))
     migrate.upgrade(box.engine)
     files = write_sample_city(directory / "city")
     features = regions.read_regions_file(files.regions)

@@ -28,7 +28,7 @@ PG_ADMIN = os.environ.get(
 
 
 def run(url: str, directory: Path) -> tuple[float, float]:
-    box = bootstrap(Settings(environment="test", database_url=url, home=directory))
+    box = bootstrap(Settings(environment="development", database_url=url, home=directory))
     migrate.upgrade(box.engine)
     files = write_sample_city(directory / "city", enterprises=ENTERPRISES)
     start = time.perf_counter()

@@ -31,6 +31,7 @@ BACKENDS = [
     b.strip() for b in os.environ.get("ECORADAR_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+TEST_SECRET = "test-secret-not-for-any-deployment-0123456789"
 
 
 def _pg_url(database: str) -> str:
@@ -105,7 +106,12 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(environment="test", home=tmp_path / "home", database_url=database_url)
+    return Settings(
+        environment="test",
+        secret_key=TEST_SECRET,
+        home=tmp_path / "home",
+        database_url=database_url,
+    )
 
 
 @pytest.fixture
@@ -132,6 +138,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) 
         "ECORADAR_DATABASE_URL": database_url,
         "ECORADAR_HOME": str(tmp_path / "home"),
         "ECORADAR_ENVIRONMENT": "test",
+        "ECORADAR_SECRET_KEY": TEST_SECRET,
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

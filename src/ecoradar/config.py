@@ -2,7 +2,8 @@
 
 The default database is a SQLite file under ``ECORADAR_HOME``; production sets
 ``ECORADAR_DATABASE_URL=postgresql+psycopg://...``. Outside development the class refuses the
-default secret key, so a deployment cannot run with a secret everybody knows.
+default secret key (and secrets under 32 characters), so a deployment cannot run with a secret
+everybody knows.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"  # noqa: S105 - the value that is refused in production
 
-Environment = Literal["development", "test", "production"]
+Environment = Literal["development", "test", "staging", "production"]
 
 
 class Settings(BaseSettings):
@@ -38,13 +39,17 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Self:
-        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+        if self.environment == "development":
+            return self
+        if self.secret_key == DEFAULT_SECRET:
             raise ValueError(
                 "ECORADAR_SECRET_KEY is the development default; set a secret of your own "
-                "before running with ECORADAR_ENVIRONMENT=production"
+                f"before running with ECORADAR_ENVIRONMENT={self.environment}"
             )
-        if self.environment == "production" and len(self.secret_key) < 32:
-            raise ValueError("ECORADAR_SECRET_KEY must be at least 32 characters in production")
+        if len(self.secret_key) < 32:
+            raise ValueError(
+                "ECORADAR_SECRET_KEY must be at least 32 characters outside development"
+            )
         return self
 
     @property

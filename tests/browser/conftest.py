@@ -37,6 +37,7 @@ from ecoradar.core import migrate
 from ecoradar.core.db import make_engine
 from ecoradar.simulate.load import load_sample_city
 from ecoradar.web.app import create_app
+from tests.conftest import TEST_SECRET
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -66,7 +67,10 @@ class LiveServer:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     home = tmp_path_factory.mktemp("browser")
     settings = Settings(
-        environment="test", home=home, database_url=f"sqlite:///{home / 'ecoradar.db'}"
+        environment="test",
+        secret_key=TEST_SECRET,
+        home=home,
+        database_url=f"sqlite:///{home / 'ecoradar.db'}",
     )
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)

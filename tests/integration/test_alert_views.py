@@ -483,7 +483,7 @@ def test_stopping_the_server_ends_open_streams(settings: Any, tmp_path: Path) ->
         **os.environ,
         "ECORADAR_DATABASE_URL": settings.resolved_database_url,
         "ECORADAR_HOME": str(tmp_path / "serve-home"),
-        "ECORADAR_ENVIRONMENT": "test",
+        "ECORADAR_ENVIRONMENT": "development",
     }
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(

@@ -33,6 +33,12 @@ def test_production_refuses_a_short_secret() -> None:
         Settings(environment="production", secret_key="short")
 
 
+@pytest.mark.parametrize("environment", ["test", "staging"])
+def test_every_environment_but_development_refuses_the_default_secret(environment: str) -> None:
+    with pytest.raises(ValidationError, match="development default"):
+        Settings(environment=environment, secret_key=DEFAULT_SECRET)  # type: ignore[arg-type]
+
+
 def test_production_accepts_a_real_secret() -> None:
     assert Settings(environment="production", secret_key="x" * 40).environment == "production"
 
