@@ -183,3 +183,33 @@ def test_every_device_missing_the_same_hours_is_an_outage_not_a_clock_ahead(
     assert exported() == []
     result = runner.invoke(app, ["measurements", "export", "--mn", OPEN_MN], catch_exceptions=False)
     assert len({json.loads(line)["data_time"] for line in result.stdout.splitlines()}) == 28
+
+
+def tune(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["alerts", "tune", *args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_thresholds_can_be_tuned_per_factor_and_take_effect(city: Container) -> None:
+    status, out, err = tune("--mn", GAS_MN, "--factor", "a21026", "flatline_hours=8")
+    assert status == 0, err
+    assert json.loads(out) == {"flatline_hours": 8}
+    frames = [
+        packet(mn, i, so2=20.123 if 3 <= i < 10 else None)
+        for i in range(14)
+        for mn in (GAS_MN, OPEN_MN)
+    ]
+    replay(city, frames)  # 7 identical hours: an alert by default, not with 8
+    assert [a["mn"] for a in exported("--kind", "flatline")] == [OPEN_MN]
+    assert json.loads(tune("--mn", GAS_MN, "--factor", "a21026", "flatline_hours=")[1]) == {}
+
+
+def test_tuning_refuses_unknown_names_values_and_places(city: Container) -> None:
+    assert tune("--mn", GAS_MN, "no_such_threshold=3")[0] == 1
+    status, _, err = tune("--mn", GAS_MN, "zero_hours=three")
+    assert status == 1 and "three" in err
+    status, _, err = tune("--mn", GAS_MN, "--factor", "w01018", "zero_hours=4")
+    assert status == 1 and "no limit for factor 'w01018'" in err
+    status, _, err = tune("--mn", "NOPE", "zero_hours=4")
+    assert status == 1 and "no monitoring point with MN 'NOPE'" in err
+    assert json.loads(tune("--mn", GAS_MN)[1]) == {}

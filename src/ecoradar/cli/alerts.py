@@ -53,3 +53,28 @@ def export(
             else:
                 for record in records:
                     sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@app.command("tune")
+def tune(
+    mn: str = typer.Option(..., "--mn", help="The monitoring point's MN."),
+    factor: str | None = typer.Option(
+        None, "--factor", help="Only this factor's thresholds (default: the whole point)."
+    ),
+    settings: list[str] = typer.Argument(
+        None, help="NAME=VALUE pairs, e.g. flatline_hours=8; NAME= restores the default."
+    ),
+) -> None:
+    """Set detection thresholds for one point or one factor (names: see `ecoradar.detection.
+    params.Params`, e.g. flatline_hours, zero_hours, pinning_band, offline_intervals).
+
+    Without NAME=VALUE pairs, prints the overrides in force there."""
+    pairs: dict[str, str] = {}
+    for item in settings or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise typer.BadParameter(f"{item!r} is not NAME=VALUE")
+        pairs[name.strip()] = value.strip()
+    with container() as box, box.transaction() as session:
+        overrides = service.tune(session=session, mn=mn, factor=factor, settings=pairs)
+    sys.stdout.write(json.dumps(overrides, ensure_ascii=False) + "\n")

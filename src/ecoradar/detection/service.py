@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.db import UTCDateTime
-from ecoradar.core.errors import NotFoundError
+from ecoradar.core.errors import InputError, NotFoundError
 from ecoradar.detection.models import DEVICE_LEVEL, Alert
-from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
+from ecoradar.detection.params import DEFAULTS
+from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet, PointLimit
 
 EXPORT_FIELDS = (
     "id",
@@ -341,3 +342,33 @@ class AlertWatch:
             for alert_id in [i for i, s in self.seen.items() if s[0] < horizon]:
                 del self.seen[alert_id]
         return changed
+
+
+def tune(
+    *, session: Session, mn: str, factor: str | None, settings: dict[str, str]
+) -> dict[str, Any]:
+    """Override detection thresholds for a point (or one of its factors); an empty value
+    restores the default. Returns the overrides now in force there. Unknown names, values of
+    the wrong type and factors without a limit are refused, and nothing changes."""
+    point = session.scalar(select(MonitoringPoint).where(MonitoringPoint.mn == mn))
+    if point is None:
+        raise NotFoundError(f"no monitoring point with MN {mn!r}")
+    owner: MonitoringPoint | PointLimit = point
+    if factor is not None:
+        limit = next((x for x in point.limits if x.factor == factor), None)
+        if limit is None:
+            raise InputError(f"MN {mn} has no limit for factor {factor!r}")
+        owner = limit
+    current = dict(owner.detection or {})
+    for name, value in settings.items():
+        if value == "":
+            current.pop(name, None)
+        else:
+            current[name] = value
+    try:
+        checked = DEFAULTS.merged(current)
+    except (ValueError, TypeError) as exc:
+        raise InputError(str(exc)) from exc
+    owner.detection = {name: getattr(checked, name) for name in current} or None
+    session.flush()
+    return dict(owner.detection or {})
