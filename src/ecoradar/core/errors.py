@@ -6,6 +6,8 @@
     ├── ConfigurationError        settings or environment unusable
     ├── NotFoundError             a looked-up record does not exist
     ├── ConflictError             the change clashes with stored state
+    ├── AuthenticationRequired    no valid session or token (HTTP 401)
+    ├── PermissionDenied          authenticated, but this principal may not do it (HTTP 403)
     └── InputError                input refused; names the place (file, line, field)
         ├── GeoJSONError          region file refused (names the feature)
         └── ImportRefused         a tabular import refused; carries every row error
@@ -32,6 +34,14 @@ class NotFoundError(EcoRadarError):
 
 class ConflictError(EcoRadarError):
     """The requested change clashes with what is stored."""
+
+
+class AuthenticationRequired(EcoRadarError):
+    """The request carries no valid session or token."""
+
+
+class PermissionDenied(EcoRadarError):
+    """The principal is known but may not do this (role, region scope or token scope)."""
 
 
 class InputError(EcoRadarError):

@@ -15,7 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import ecoradar
 from ecoradar.bootstrap import Container
-from ecoradar.core.errors import ConflictError, InputError, NotFoundError
+from ecoradar.core.errors import (
+    AuthenticationRequired,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    PermissionDenied,
+)
 from ecoradar.detection import views as alert_views
 from ecoradar.monitoring import views as monitoring_views
 from ecoradar.regions import views as region_views
@@ -74,6 +80,18 @@ def create_app(container: Container) -> FastAPI:
     @app.exception_handler(ConflictError)
     async def conflict(request: Request, exc: ConflictError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(AuthenticationRequired)
+    async def unauthenticated(request: Request, exc: AuthenticationRequired) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc) or "authentication required"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(PermissionDenied)
+    async def forbidden(request: Request, exc: PermissionDenied) -> JSONResponse:
+        return JSONResponse({"detail": str(exc) or "permission denied"}, status_code=403)
 
     @app.get("/health", tags=["system"])
     def health(box: ContainerDep) -> dict[str, str]:

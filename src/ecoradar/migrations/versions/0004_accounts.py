@@ -1,0 +1,23 @@
+"""accounts: users, API tokens, browser sessions, login attempts
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-29 02:30:00
+
+Filled in by the auth work; an empty step until then keeps the chain whole.
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,23 @@
+"""problems: findings, problems, timeline, notes, links, offices
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-29 02:30:00
+
+Filled in by the problems work; an empty step until then keeps the chain whole.
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
