@@ -1,4 +1,4 @@
-"""Shared fixtures: databases on both backends, a container, the CLI runner.
+"""Shared fixtures: databases on both backends, a container, the CLI runner, users.
 
 Every database test runs twice, on SQLite and on PostgreSQL (``ECORADAR_TEST_BACKENDS`` narrows
 it, e.g. ``sqlite``). PostgreSQL gets a throwaway template database per run, migrated once and
@@ -7,17 +7,24 @@ dropped at the end; each test gets its own copy (``CREATE DATABASE ... TEMPLATE`
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from ecoradar.auth import passwords, sessions, tokens
+from ecoradar.auth import service as accounts
+from ecoradar.auth.models import User
 from ecoradar.bootstrap import Container, bootstrap
 from ecoradar.config import Settings
 from ecoradar.core import migrate
@@ -143,3 +150,138 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) 
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+# --- users and logins ---------------------------------------------------------------------
+
+USER_PASSWORD = "correct-horse-battery"
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+"""argon2id with the smallest parameters: the tests make many users, and a real hash costs a
+quarter of a second. Tests of the parameters themselves set their own."""
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "HASHER", FAST_HASHER)
+
+
+@dataclass(frozen=True)
+class Login:
+    """A user made for a test, with a personal API token (scope ``api``)."""
+
+    user_id: int
+    username: str
+    role: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization: Bearer <token>`` for this user."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class MakeUser(Protocol):
+    def __call__(
+        self,
+        role: str = "admin",
+        *,
+        region: str | None = None,
+        enterprise: str | None = None,
+        username: str | None = None,
+        password: str = USER_PASSWORD,
+        display_name: str = "",
+    ) -> Login: ...
+
+
+def create_login(
+    box: Container,
+    role: str = "admin",
+    *,
+    region: str | None = None,
+    enterprise: str | None = None,
+    username: str,
+    password: str = USER_PASSWORD,
+    display_name: str = "",
+) -> Login:
+    """Create a user through the service (committed) and a personal token for it."""
+    with box.transaction() as session:
+        user = accounts.create_user(
+            session=session,
+            username=username,
+            role=role,
+            password=password,
+            now=box.clock.now(),
+            region=region,
+            enterprise=enterprise,
+            display_name=display_name,
+        )
+        issued = tokens.create_token(
+            session=session,
+            name=f"{username}-test",
+            scopes=["api"],
+            username=username,
+            now=box.clock.now(),
+        )
+        return Login(user.id, user.username, role, password, issued.secret)
+
+
+@pytest.fixture
+def make_user(container: Container) -> MakeUser:
+    """``make_user(role, region=CODE, enterprise=CODE)``: a committed user of that role (an
+    officer needs a region, a grid worker a grid, an enterprise user an enterprise) and its
+    bearer token (``.headers``)."""
+    numbers = itertools.count(1)
+
+    def make(
+        role: str = "admin",
+        *,
+        region: str | None = None,
+        enterprise: str | None = None,
+        username: str | None = None,
+        password: str = USER_PASSWORD,
+        display_name: str = "",
+    ) -> Login:
+        name = username or f"{role.replace('_', '-')}-{next(numbers)}"
+        return create_login(
+            container,
+            role,
+            region=region,
+            enterprise=enterprise,
+            username=name,
+            password=password,
+            display_name=display_name,
+        )
+
+    return make
+
+
+@pytest.fixture
+def admin_headers(make_user: MakeUser) -> dict[str, str]:
+    """The bearer header of a new administrator (sees everything)."""
+    return make_user("admin", username="admin").headers
+
+
+def start_browser_session(box: Container, login: Login) -> sessions.NewSession:
+    """A browser session of ``login``'s user, as the login page would start it."""
+    with box.transaction() as session:
+        user = session.get(User, login.user_id)
+        assert user is not None
+        return sessions.start_session(session=session, user=user, now=box.clock.now())
+
+
+def log_in(client: Any, box: Container, login: Login) -> sessions.NewSession:
+    """Give a test client (``TestClient``) the session cookie of ``login``'s user; returns the
+    session, whose ``csrf_token`` changes need."""
+    started = start_browser_session(box, login)
+    client.cookies.set(sessions.COOKIE, started.secret)
+    return started
+
+
+LogIn = Callable[[Any, Login], sessions.NewSession]
+
+
+@pytest.fixture
+def logged_in(container: Container) -> LogIn:
+    """``logged_in(client, login)``: ``log_in`` bound to the test's container."""
+    return lambda client, login: log_in(client, container, login)

@@ -11,10 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"  # noqa: S105 - the value that is refused in production
+
+SPAN_PATTERN = r"^\s*[1-9]\d{0,3}\s*(d|wd|D|WD)\s*$"
+"""A deadline span: whole calendar days (``15d``) or working days (``2wd``)."""
 
 Environment = Literal["development", "test", "staging", "production"]
 
@@ -36,6 +39,52 @@ class Settings(BaseSettings):
     tile_url: str | None = None
     tile_attribution: str = ""
     echo_sql: bool = False
+    problem_accept_within: str = Field(default="15d", pattern=SPAN_PATTERN)
+    """Acceptance decided within this span of the report: ``15d`` (national), ``2wd`` (cities)."""
+    problem_handle_within: str = Field(default="60d", pattern=SPAN_PATTERN)
+    problem_extension: str = Field(default="30d", pattern=SPAN_PATTERN)
+    problem_max_extensions: int = Field(default=1, ge=0, le=10)
+    problem_office_level: Literal["province", "city", "county", "township"] = "county"
+    """The level of the area whose bureau is responsible for a problem in it."""
+    open311_jurisdiction_id: str = Field(default="ecoradar", min_length=1, max_length=64)
+    """The one ``jurisdiction_id`` the Open311 endpoints answer to."""
+    public_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s]+$")
+    """The address people reach this server under (QR codes, links in messages); without it the
+    address of the request is used."""
+    scheduler_interval: float = Field(default=30.0, gt=0, le=3600)
+    """Seconds between scheduler runs inside ``ecoradar serve``."""
+    media_max_image_bytes: int = Field(default=15 * 1024 * 1024, ge=1, le=1024**3)
+    media_max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=1024**3)
+    media_max_pixels: int = Field(default=50_000_000, ge=1)
+    clue_rate_limit_per_hour: int = Field(default=20, ge=1, le=1_000_000)
+    """Clues one anonymous client (address, API key) may send per hour (public and Open311)."""
+    clue_tracking_rate_limit_per_hour: int = Field(default=60, ge=1, le=1_000_000)
+    """Unknown tracking codes and feedback answers one client may send per hour."""
+    clue_feedback_days: int = Field(default=30, ge=1, le=365)
+    """Days after closure in which a reporter may confirm or dispute it and rate the handling."""
+    clue_description_max_chars: int = Field(default=4000, ge=1, le=5000)
+    """Longest clue description (Open311 allows 4000 characters)."""
+    clue_max_photos: int = Field(default=9, ge=1, le=50)
+    """Most photos one clue may carry."""
+    clue_dedupe_radius_m: float = Field(default=250.0, gt=0, le=20_000)
+    """Metres around a new clue searched for open problems of its category (deduplication),
+    for categories without their own radius (built in: water, air, odour 500, noise 150)."""
+    clue_dedupe_window_days: int = Field(default=7, ge=1, le=365)
+    """Days before or after a problem's activity in which a clue may be about it."""
+    clue_dedupe_radius_overrides: dict[str, float] = Field(default_factory=dict)
+    """Radius per category in metres, over the built-in ones: JSON, ``{"water": 800}``."""
+
+    @field_validator("clue_dedupe_radius_overrides")
+    @classmethod
+    def _check_radius_overrides(cls, value: dict[str, float]) -> dict[str, float]:
+        from ecoradar.problems.models import CATEGORIES  # not at import: config comes first
+
+        for category, metres in value.items():
+            if category not in CATEGORIES:
+                raise ValueError(f"{category!r} is not one of {', '.join(CATEGORIES)}")
+            if not 0 < metres <= 20_000:
+                raise ValueError(f"{category}: {metres} m is not between 0 and 20,000")
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Self:

@@ -1,19 +1,66 @@
 """Every ORM model, imported in one place so metadata and migrations see the whole schema."""
 
+from ecoradar.audit.models import AuditEntry
+from ecoradar.auth.models import ApiToken, AuthSession, LoginAttempt, User
+from ecoradar.clues.models import Clue, IntakeAttempt
 from ecoradar.core.db import Base
 from ecoradar.detection.models import Alert
+from ecoradar.media.models import MediaFile
 from ecoradar.monitoring.models import Measurement, RawPacket
+from ecoradar.problems.models import (
+    CalendarDay,
+    Finding,
+    Problem,
+    ProblemAttachment,
+    ProblemEvent,
+    ProblemLink,
+    ProblemNote,
+)
 from ecoradar.regions.models import Region
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet, PointLimit
+from ecoradar.rewards.models import ProblemOutcome, Reward, RewardRuleSet, RewardTier
+from ecoradar.selfcheck.models import (
+    ChecklistTemplate,
+    ControlPoint,
+    PointType,
+    SelfcheckNotification,
+    SelfcheckTask,
+    TemplateVersion,
+)
 
 __all__ = [
+    "ProblemOutcome",
+    "Reward",
+    "RewardRuleSet",
+    "RewardTier",
+    "Clue",
+    "IntakeAttempt",
+    "ChecklistTemplate",
+    "ControlPoint",
+    "SelfcheckNotification",
+    "PointType",
+    "SelfcheckTask",
+    "TemplateVersion",
+    "CalendarDay",
+    "Finding",
+    "Problem",
+    "ProblemAttachment",
+    "ProblemEvent",
+    "ProblemLink",
+    "ProblemNote",
     "Alert",
+    "ApiToken",
+    "AuditEntry",
+    "AuthSession",
     "Base",
     "Enterprise",
+    "LoginAttempt",
     "Measurement",
+    "MediaFile",
     "MonitoringPoint",
     "Outlet",
     "PointLimit",
     "RawPacket",
     "Region",
+    "User",
 ]

@@ -1,8 +1,11 @@
 """Browser tests: the real app under uvicorn on a free local port, driven by Debian chromium.
 
-The server runs in a background thread against a fresh SQLite database holding the sample city.
-Every page is confined to that server: a request to any other host fails the test, and so does a
-JavaScript error. Screenshots go to ``test-artifacts/screenshots/<test>/<NN>-<step>.png``.
+The server runs in a background thread against a fresh SQLite database holding the sample city
+and an administrator, ``admin``. Pages open logged in as that administrator (a session made
+through the service, its cookie given to the browser) unless a test asks for
+``open_page(login=None)`` or another user's ``Login``. Every page is confined to that server: a
+request to any other host fails the test, and so does a JavaScript error. Screenshots go to
+``test-artifacts/screenshots/<test>/<NN>-<step>.png``.
 """
 
 from __future__ import annotations
@@ -31,13 +34,14 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from ecoradar.auth import sessions
 from ecoradar.bootstrap import Container, bootstrap
 from ecoradar.config import Settings
 from ecoradar.core import migrate
 from ecoradar.core.db import make_engine
 from ecoradar.simulate.load import load_sample_city
 from ecoradar.web.app import create_app
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, Login, create_login, start_browser_session
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -61,6 +65,7 @@ class LiveServer:
     container: Container
     enterprises: int
     regions: int
+    admin: Login
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +83,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     box = bootstrap(settings)
     city = load_sample_city(box, home / "sample")
     enterprises, region_count = city.enterprises, city.regions
+    admin = create_login(box, "admin", username="admin", display_name="王管理")
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -95,7 +101,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             raise RuntimeError("the app did not start under uvicorn")
         time.sleep(0.02)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", box, enterprises, region_count)
+        yield LiveServer(f"http://127.0.0.1:{port}", box, enterprises, region_count, admin)
     finally:
         server.should_exit = True
         thread.join(timeout=STARTUP_SECONDS)
@@ -131,12 +137,23 @@ class Guard:
 
 @pytest.fixture
 def open_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[..., Page]]:
-    """``open_page(viewport=..., **context options)``: a page confined to the live server."""
+    """``open_page(viewport=..., login=..., **context options)``: a page confined to the live
+    server, logged in as the administrator (``login=None``: not logged in; a ``Login``: as that
+    user)."""
     contexts: list[tuple[BrowserContext, Guard]] = []
+    default = object()
 
-    def opener(viewport: ViewportSize | None = None, **options: Any) -> Page:
+    def opener(
+        viewport: ViewportSize | None = None, login: Login | None | object = default, **options: Any
+    ) -> Page:
         options.setdefault("locale", "zh-CN")
         context = browser.new_context(viewport=viewport or DESKTOP, **options)
+        user = live_server.admin if login is default else login
+        if isinstance(user, Login):
+            started = start_browser_session(live_server.container, user)
+            context.add_cookies(
+                [{"name": sessions.COOKIE, "value": started.secret, "url": live_server.url}]
+            )
         guard = Guard()
 
         def only_local(route: Route) -> None:

@@ -130,7 +130,11 @@ def alerted(live_server: LiveServer) -> Alerted:
 
 
 def api_alerts(live_server: LiveServer, **params: object) -> list[dict[str, Any]]:
-    body = httpx.get(live_server.url + "/api/alerts", params={"per_page": 200, **params}).json()
+    body = httpx.get(
+        live_server.url + "/api/alerts",
+        params={"per_page": 200, **params},
+        headers=live_server.admin.headers,
+    ).json()
     found: list[dict[str, Any]] = body["items"]
     return found
 

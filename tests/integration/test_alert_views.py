@@ -33,6 +33,7 @@ from ecoradar.hj212.packet import Edition, flag_for, make_qn
 from ecoradar.monitoring.pipeline import Intake
 from ecoradar.registry.models import Enterprise
 from ecoradar.web import pages_alerts
+from tests.conftest import MakeUser, log_in
 from tests.factories import GAS_MN, OPEN_MN, PASSWORD, load_small_registry, uscc
 
 with warnings.catch_warnings():
@@ -103,8 +104,10 @@ def city(container: Container, tmp_path: Path) -> Container:
 
 
 @pytest.fixture
-def client(city: Container) -> Iterator[TestClient]:
+def client(city: Container, make_user: MakeUser) -> Iterator[TestClient]:
+    """The app, the client logged in as an administrator (who sees every alert)."""
     with TestClient(create_app(city)) as test_client:
+        log_in(test_client, city, make_user("admin"))
         yield test_client
 
 
@@ -459,10 +462,12 @@ def live(city: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str
         sock.close()
 
 
-def test_a_stream_ends_when_its_client_goes_away(live: tuple[str, Any]) -> None:
+def test_a_stream_ends_when_its_client_goes_away(
+    live: tuple[str, Any], admin_headers: dict[str, str]
+) -> None:
     url, (server, thread) = live
     with (
-        httpx.Client(timeout=10) as http,
+        httpx.Client(timeout=10, headers=admin_headers) as http,
         http.stream("GET", url + "/api/alerts/stream") as response,
     ):
         assert next(response.iter_lines()).startswith("retry: ")
@@ -473,7 +478,9 @@ def test_a_stream_ends_when_its_client_goes_away(live: tuple[str, Any]) -> None:
     assert not thread.is_alive(), "a stream whose client went away kept the server from stopping"
 
 
-def test_stopping_the_server_ends_open_streams(settings: Any, tmp_path: Path) -> None:
+def test_stopping_the_server_ends_open_streams(
+    settings: Any, tmp_path: Path, admin_headers: dict[str, str]
+) -> None:
     """``ecoradar serve`` stopped with Ctrl-C while a browser holds a stream open stops at once,
     not when the stream would have ended."""
     with socket.socket() as probe:
@@ -505,7 +512,8 @@ def test_stopping_the_server_ends_open_streams(settings: Any, tmp_path: Path) ->
             assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
             time.sleep(0.2)
         with (
-            httpx.Client(timeout=5) as http,  # keep-alives come every 15 s: a stuck stream fails
+            # keep-alives come every 15 s: a stuck stream fails
+            httpx.Client(timeout=5, headers=admin_headers) as http,
             http.stream("GET", base + "/api/alerts/stream") as response,
         ):
             lines = response.iter_lines()

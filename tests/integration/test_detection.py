@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
 from ecoradar.bootstrap import Container
 from ecoradar.cli import app
+from ecoradar.detection.models import Alert
 from ecoradar.hj212.codec import encode
 from ecoradar.hj212.packet import Edition, flag_for, make_qn
+from ecoradar.monitoring.models import Measurement, RawPacket
 from ecoradar.monitoring.pipeline import Intake
 from tests.factories import GAS_MN, OPEN_MN, PASSWORD, load_small_registry
 
@@ -213,3 +216,64 @@ def test_tuning_refuses_unknown_names_values_and_places(city: Container) -> None
     status, _, err = tune("--mn", "NOPE", "zero_hours=4")
     assert status == 1 and "no monitoring point with MN 'NOPE'" in err
     assert json.loads(tune("--mn", GAS_MN)[1]) == {}
+
+
+def archive_and_alerts(box: Container) -> tuple[list[Any], list[Any], list[Any]]:
+    with box.transaction() as session:
+        raws = session.execute(
+            select(
+                RawPacket.mn,
+                RawPacket.cn,
+                RawPacket.qn,
+                RawPacket.data_time,
+                RawPacket.point_id,
+                RawPacket.outcome,
+                RawPacket.reason,
+                RawPacket.detail,
+                RawPacket.size,
+                RawPacket.raw,
+            ).order_by(RawPacket.id)
+        ).all()
+        values = session.execute(
+            select(Measurement).order_by(
+                Measurement.point_id, Measurement.factor, Measurement.data_time
+            )
+        ).scalars()
+        rows = [
+            (m.point_id, m.factor, m.kind, m.data_time, m.avg, m.zs_avg, m.rtd, m.flag)
+            for m in values
+        ]
+        alerts = session.execute(
+            select(
+                Alert.point_id, Alert.factor, Alert.kind, Alert.start, Alert.end, Alert.severity
+            ).order_by(Alert.point_id, Alert.kind, Alert.factor, Alert.start)
+        ).all()
+    return list(raws), rows, list(alerts)
+
+
+def forget_everything(box: Container) -> None:
+    with box.transaction() as session:
+        for model in (Alert, Measurement, RawPacket):
+            session.execute(delete(model))
+
+
+def test_judging_in_a_second_process_stores_and_alerts_exactly_as_judging_here(
+    city: Container,
+) -> None:
+    frames = capture(hours=40, skip_open=range(20, 26))
+    frames.insert(30, packet(GAS_MN, 99))  # a clock ahead: held back
+    frames.insert(50, frames[12])  # a retransmission
+    frames.insert(51, b"##0000garbage")
+
+    def run(parallel_from: int | None) -> tuple[list[Any], list[Any], list[Any]]:
+        Intake(city).run([(f, "test") for f in frames], batch_size=7, parallel_from=parallel_from)
+        return archive_and_alerts(city)
+
+    here = run(None)
+    forget_everything(city)
+    there = run(0)
+    assert there == here
+    raws, rows, alerts = here
+    assert ("quarantined", "future_datatime") in {(r.outcome, r.reason) for r in raws}
+    assert {a.kind for a in alerts} == {"exceedance", "offline", "time_anomaly"}
+    assert len(rows) == 4 * (2 * 40 - 6)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -159,3 +161,24 @@ def test_a_packet_dated_in_the_future_is_answered_and_its_values_held_back(
     assert answer.cn == "9014" and answer.qn == qn_of(future)
     assert archived(devices) == [("quarantined", "future_datatime")]
     assert stored_rows(devices) == 0
+
+
+def test_a_writer_process_that_died_is_replaced_and_nothing_is_lost(devices: Container) -> None:
+    async def scenario(gateway: Gateway) -> tuple[Packet, Packet, int]:
+        assert gateway.writer is not None  # the default: writes in a child process
+        device = await Device.connect(gateway)
+        await device.send(hourly(0))
+        first = await device.frame()
+        child = gateway.writer._process
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(WAIT)
+        await device.send(hourly(1))
+        second = await device.frame()
+        await device.close()
+        return first, second, gateway.counters.totals["write_failed"]
+
+    first, second, failed = run_gateway(devices, scenario)
+    assert (first.qn, second.qn) == (qn_of(hourly(0)), qn_of(hourly(1)))
+    assert failed == 0
+    assert stored_rows(devices) == 8
+    assert archived(devices) == [("stored", None), ("stored", None)]

@@ -19,6 +19,7 @@ from ecoradar.hj212.crc import crc16_modbus_as_sent
 from ecoradar.hj212.packet import Edition, flag_for
 from ecoradar.monitoring import service
 from ecoradar.monitoring.models import Measurement, RawPacket
+from ecoradar.monitoring.pipeline import Intake
 from ecoradar.registry.models import MonitoringPoint
 from ecoradar.simulate.traffic import (
     CN_HOUR,
@@ -275,3 +276,34 @@ def test_every_captured_real_packet_is_decoded_or_refused_with_a_reason(
         "bad_field",
         "missing_field",
     }
+
+
+def test_a_split_message_is_joined_across_the_switch_to_a_judging_process(
+    city: Container,
+) -> None:
+    flag = flag_for(Edition.V2017, split=True)
+    common: dict[str, Any] = {"st": "31", "cn": CN_HOUR, "pw": PASSWORD, "mn": GAS_MN, "flag": flag}
+
+    def part(hour: int, pno: int, code: str) -> bytes:
+        return encode(
+            **common,
+            qn=f"202611010{8 + hour}0000000",
+            data_time=HOUR + timedelta(hours=hour),
+            pnum=2,
+            pno=pno,
+            items={code: {"Avg": "10.0", "Flag": "N"}},
+        )
+
+    a1, a2, b1, b2 = (
+        part(0, 1, "a21026"),
+        part(0, 2, "a21002"),
+        part(1, 1, "a21026"),
+        part(1, 2, "a21002"),
+    )
+    intake = Intake(city, detect=False)
+    # a1 is judged here, a2 and b1 in the judging process, which gives back b1 waiting for b2
+    summary = intake.run([(a1, "x"), (a2, "x"), (b1, "x")], batch_size=1, parallel_from=1)
+    assert summary.outcomes == {"message": 2, "stored": 1}
+    summary = intake.run([(b2, "x")], parallel_from=None)
+    assert summary.outcomes == {"stored": 1}
+    assert stored(city, GAS_MN) == 4

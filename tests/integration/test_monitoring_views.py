@@ -21,6 +21,7 @@ from ecoradar.hj212.codec import decode
 from ecoradar.hj212.encoder import encode_packet
 from ecoradar.monitoring.pipeline import Intake
 from ecoradar.simulate.traffic import FactorProfile, PointProfile, hourly_series
+from tests.conftest import MakeUser, log_in
 from tests.factories import GAS_MN, OPEN_MN, PASSWORD, WATER_MN, load_small_registry, uscc
 
 with warnings.catch_warnings():
@@ -62,11 +63,15 @@ def frames() -> list[bytes]:
 
 @pytest.fixture
 def client(
-    container: Container, clock: FakeClock, tmp_path: Path, frames: list[bytes]
+    container: Container,
+    clock: FakeClock,
+    tmp_path: Path,
+    frames: list[bytes],
+    make_user: MakeUser,
 ) -> Iterator[TestClient]:
     """The small registry; the gas point reported just now (and sent a broken and an
     unauthenticated packet), the water point three days ago, the open point never; an unknown
-    MN sent two packets from two addresses."""
+    MN sent two packets from two addresses. The client is logged in as an administrator."""
     load_small_registry(container, tmp_path)
     clock.set(HOUR + timedelta(hours=HOURS + 1))
     intake = Intake(container)
@@ -85,6 +90,7 @@ def client(
         ]
     )
     with TestClient(create_app(container)) as test_client:
+        log_in(test_client, container, make_user("admin"))
         yield test_client
 
 

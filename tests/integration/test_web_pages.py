@@ -18,6 +18,7 @@ from ecoradar.regions import service as regions
 from ecoradar.registry import service as registry
 from ecoradar.web.i18n import LOCALE_COOKIE, LOCALE_DIR
 from ecoradar.web.templating import TEMPLATE_DIR
+from tests.conftest import MakeUser, log_in
 from tests.factories import (
     ENTERPRISE_HEADER,
     POINT_HEADER,
@@ -45,9 +46,10 @@ ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 
 
 @pytest.fixture
-def client(container: Container, tmp_path: Path) -> Iterator[TestClient]:
+def client(container: Container, tmp_path: Path, make_user: MakeUser) -> Iterator[TestClient]:
     """The app over a small city: 30 test enterprises in grid G1 (one with markup in its name),
-    one chemical works in county B; a protected gas point and an unprotected water point."""
+    one chemical works in county B; a protected gas point and an unprotected water point. The
+    client is logged in as an administrator (who sees all of it)."""
     path = write_json(tmp_path / "city.geojson", china_city())
     features = regions.read_regions_file(path)
     with container.transaction() as session:
@@ -76,6 +78,7 @@ def client(container: Container, tmp_path: Path) -> Iterator[TestClient]:
             now=container.clock.now(),
         )
     with TestClient(create_app(container)) as test_client:
+        log_in(test_client, container, make_user("admin"))
         yield test_client
 
 

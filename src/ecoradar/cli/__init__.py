@@ -6,15 +6,24 @@ import typer
 
 from ecoradar.cli import (
     alerts,
+    audit,
+    clues,
     db,
     gateway,
     hj212,
     monitoring,
+    open311,
+    problems,
     regions,
     registry,
+    rewards,
     sample,
+    selfcheck,
     serve,
     simulate,
+    stats,
+    tokens,
+    users,
 )
 
 app = typer.Typer(
@@ -30,10 +39,20 @@ app.add_typer(hj212.app, name="hj212")
 app.add_typer(monitoring.app, name="measurements")
 app.command("ingest")(monitoring.ingest)
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(clues.app, name="clues")
 app.command("sample-city")(sample.sample_city)
 app.add_typer(simulate.app, name="simulate")
 app.command("serve")(serve.serve)
 app.command("gateway")(gateway.gateway)
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(open311.app, name="open311")
+app.add_typer(audit.app, name="audit")
+app.add_typer(problems.scheduler_app, name="scheduler")
+app.add_typer(problems.calendar_app, name="calendar")
+app.add_typer(selfcheck.app, name="selfcheck")
+app.add_typer(rewards.app, name="rewards")
+app.add_typer(stats.app, name="stats")
 
 
 def main() -> None:

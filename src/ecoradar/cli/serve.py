@@ -1,9 +1,9 @@
-"""``ecoradar serve``: the web app and the HJ 212 gateway in one process (and, as it lands, the
-scheduler)."""
+"""``ecoradar serve``: the web app, the HJ 212 gateway and the scheduler in one process."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import tempfile
 import threading
@@ -14,25 +14,69 @@ import typer
 import uvicorn
 from sqlalchemy import func, select
 
+from ecoradar.bootstrap import Container
 from ecoradar.cli.common import container, err, out
 from ecoradar.cli.gateway import raise_open_file_limit
 from ecoradar.core import migrate
 from ecoradar.hj212.gateway import Gateway, prepare_process
+from ecoradar.problems.scheduler import run_once
 from ecoradar.registry.models import Enterprise
-from ecoradar.simulate.load import load_sample_city
+from ecoradar.simulate.load import DemoAccount, ensure_demo_accounts, load_sample_city
 from ecoradar.web.app import create_app
 
+log = logging.getLogger("ecoradar.scheduler")
 
-async def serve_all(server: uvicorn.Server, gateway: Gateway | None, host: str, port: int) -> None:
-    """Run uvicorn and the gateway in this loop; when uvicorn stops, the gateway stops too."""
+
+async def run_scheduler(box: Container) -> None:
+    """Every ``ECORADAR_SCHEDULER_INTERVAL`` seconds: alerts into findings, deadlines,
+    escalation (in a worker thread, so the loop keeps answering). A failed run is logged and
+    the next one tries again."""
+    while True:
+        try:
+            report = await asyncio.to_thread(run_once, box)
+            if report.findings_from_alerts or report.newly_overdue or report.escalated:
+                log.info("scheduler: %s", report)
+        except Exception:
+            log.exception("scheduler run failed; trying again next interval")
+        await asyncio.sleep(box.settings.scheduler_interval)
+
+
+async def serve_all(
+    server: uvicorn.Server,
+    gateway: Gateway | None,
+    host: str,
+    port: int,
+    box: Container | None = None,
+) -> None:
+    """Run uvicorn, the gateway and the scheduler (given ``box``) in this loop; when uvicorn
+    stops, the others stop too."""
     if gateway is not None:
         await gateway.start(host, port)
         prepare_process()
+    scheduler = asyncio.create_task(run_scheduler(box)) if box is not None else None
     try:
         await server.serve()
     finally:
+        if scheduler is not None:
+            scheduler.cancel()
         if gateway is not None:
             await gateway.close()
+
+
+def show_demo_accounts(made: list[DemoAccount], url: str) -> None:
+    """Print the demo accounts just made, with their passwords: the only time they are shown."""
+    if not made:
+        out.print(
+            "demo accounts: admin, officer, gridworker, enterprise "
+            "(`ecoradar users password NAME` sets a new password)"
+        )
+        return
+    out.print(f"demo accounts (development only; passwords shown this once), log in at {url}:")
+    for account in made:
+        out.print(
+            f"  {account.username:<11} {account.role:<12} {account.scope:<20} {account.password}",
+            markup=False,
+        )
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -66,6 +110,8 @@ def serve(
                     f"sample city loaded: {city.enterprises} enterprises, "
                     f"{city.points} monitoring points"
                 )
+            if box.settings.environment == "development":
+                show_demo_accounts(ensure_demo_accounts(box), f"http://{host}:{port}/login")
         gateway = None
         gateway_host, gateway_port = box.settings.gateway_host, box.settings.gateway_port
         if not no_gateway:
@@ -80,6 +126,6 @@ def serve(
             # uvicorn re-raises SIGTERM once it has stopped; end through the gateway's close
             signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
-            asyncio.run(serve_all(uvicorn.Server(config), gateway, gateway_host, gateway_port))
+            asyncio.run(serve_all(uvicorn.Server(config), gateway, gateway_host, gateway_port, box))
         except KeyboardInterrupt:
             pass

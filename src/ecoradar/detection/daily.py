@@ -42,12 +42,19 @@ class DailyMean:
 
 
 def step_daily_mean(
-    state: DailyMean, config: FactorConfig, when: datetime, value: float | None
+    state: DailyMean,
+    config: FactorConfig,
+    when: datetime,
+    value: float | None,
+    day: date | None = None,
+    last_hour: bool | None = None,
 ) -> list[Span]:
     """Add hour ``when`` (``value`` None when not valid); a day is judged when its last hour
-    arrives or a later day begins."""
+    arrives or a later day begins. ``day`` and ``last_hour``: ``when``'s China-time day and
+    whether it is that day's last hour, when the caller knows them already."""
     spans: list[Span] = []
-    day = china_day(when)
+    if day is None:
+        day = china_day(when)
     if state.day is not None and day != state.day:
         spans += _judge(state, config)
     if state.day != day:
@@ -55,7 +62,7 @@ def step_daily_mean(
     if value is not None:
         state.times.append(when)
         state.values.append(value)
-    if is_last_hour(when):
+    if is_last_hour(when) if last_hour is None else last_hour:
         spans += _judge(state, config)
         state.day, state.times, state.values = None, [], []
     return spans
@@ -119,9 +126,16 @@ HIDING_FLAGS = frozenset({"M", "C", "S"})
 
 
 def step_flag_count(
-    state: FlagCount, factor: str, when: datetime, flag: str | None, running: bool, params: Params
+    state: FlagCount,
+    factor: str,
+    when: datetime,
+    flag: str | None,
+    running: bool,
+    params: Params,
+    day: date | None = None,
 ) -> list[Span]:
-    day = china_day(when)
+    if day is None:
+        day = china_day(when)
     if state.day != day:
         state.day, state.times, state.flags = day, [], []
     if flag not in HIDING_FLAGS or not running:

@@ -9,11 +9,18 @@ into batches, which is what makes a replay, many small replays and the live gate
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from ecoradar.detection.daily import DailyMean, FlagCount, step_daily_mean, step_flag_count
+from ecoradar.detection.daily import (
+    HIDING_FLAGS,
+    DailyMean,
+    FlagCount,
+    china_day,
+    is_last_hour,
+    step_daily_mean,
+    step_flag_count,
+)
 from ecoradar.detection.params import (
     OXYGEN,
     FactorConfig,
@@ -24,6 +31,11 @@ from ecoradar.detection.params import (
     reporting_step,
 )
 from ecoradar.detection.runs import HOUR, Run, RunTracker, Span, run_span
+from ecoradar.detection.runs import medium as _medium
+from ecoradar.detection.runs import restart as _restart
+from ecoradar.detection.runs import restarts as _restarts
+from ecoradar.detection.runs import run_rule as _run_rule
+from ecoradar.detection.runs import same_value as _same_value
 from ecoradar.detection.sequence import SequenceState, step_sequence
 
 
@@ -81,6 +93,10 @@ def _flow_above_zero(config: PointConfig, record: HourRecord) -> bool:
     return flow.valid and flow.value is not None and flow.value > 0
 
 
+MISSING = Reading(None, flag="missing")
+"""The reading of a limited factor an hour did not carry."""
+
+
 def update(state: PointState, record: HourRecord) -> list[Span]:
     """Fold one hour into ``state``; ``record.data_time`` must be after ``state.last``."""
     when = record.data_time
@@ -93,17 +109,24 @@ def update(state: PointState, record: HourRecord) -> list[Span]:
     state.last = when
     running = source_running(config, record)
     flow_up = _flow_above_zero(config, record)
+    readings = record.readings
+    day = china_day(when)
+    last_hour = is_last_hour(when)
+    factors = state.factors
     for code, factor_config in config.factors.items():
-        reading = record.readings.get(code) or Reading(None, flag="missing")
-        spans += _factor_rules(state.factor(code), factor_config, record, reading, flow_up)
-        spans += step_flag_count(
-            state.factor(code).flags, code, when, reading.flag, running, factor_config.params
-        )
-    flow = record.readings.get(config.flow_code)
+        reading = readings.get(code) or MISSING
+        factor = factors.get(code) or state.factor(code)
+        _factor_rules(spans, factor, factor_config, record, reading, flow_up, day, last_hour)
+        flags = factor.flags
+        if flags.day != day or (reading.flag in HIDING_FLAGS and running):
+            spans += step_flag_count(
+                flags, code, when, reading.flag, running, factor_config.params, day
+            )
+    flow = readings.get(config.flow_code)
     if flow is not None:
-        spans += _sanity(state.flow, config.flow_code, when, flow)
+        _sanity(spans, state.flow, config.flow_code, when, flow)
     if config.medium == "gas":
-        spans += _oxygen(state, record)
+        _oxygen(spans, state, record)
     return spans
 
 
@@ -132,32 +155,23 @@ def offline_span(config: PointConfig, last: datetime, until: datetime | None) ->
     )
 
 
-def _same_value(run: Run, value: float) -> bool:
-    return value == run.values[-1]
-
-
-def _high(run: Run) -> str:
-    return "high"
-
-
-def _medium(run: Run) -> str:
-    return "medium"
-
-
-Evidence = Callable[[], dict[str, object]]
-
-
 def _factor_rules(
+    spans: list[Span],
     state: FactorState,
     config: FactorConfig,
     record: HourRecord,
     reading: Reading,
     flow_up: bool,
-) -> list[Span]:
+    day: date,
+    last_hour: bool,
+) -> None:
+    """Every rule of one limited factor for one hour; spans are appended to ``spans``.
+
+    Each rule is skipped when it can change nothing: not a member and no run going (the
+    result is the same as stepping it, without building its evidence)."""
     when = record.data_time
     code = config.code
     params = config.params
-    spans: list[Span] = []
     valid = reading.valid and reading.flag != "missing"
     value = reading.value if valid else None
     compared = converted(config, reading, record) if valid else None
@@ -169,19 +183,20 @@ def _factor_rules(
     # exceedance of an hourly limit: consecutive exceeding hours are one alert
     if config.averaging == "hour":
         over = compared is not None and compared > limit
-        spans += _run_rule(
-            state.exceedance,
-            "exceedance",
-            code,
-            when,
-            over,
-            compared or 0.0,
-            1,
-            lambda: {**base(), "rule": "exceedance", "averaging": "hour"},
-            severity=lambda run: _severity(max(run.values) / limit if limit else 2.0),
-        )
+        if over or state.exceedance.run is not None:
+            spans += _run_rule(
+                state.exceedance,
+                "exceedance",
+                code,
+                when,
+                over,
+                compared or 0.0,
+                1,
+                lambda: {**base(), "rule": "exceedance", "averaging": "hour"},
+                severity=lambda run: _severity(max(run.values) / limit if limit else 2.0),
+            )
     else:
-        spans += step_daily_mean(state.daily, config, when, compared)
+        spans += step_daily_mean(state.daily, config, when, compared, day, last_hour)
 
     if value is not None and value != 0:
         unit = reporting_step(value)
@@ -191,79 +206,52 @@ def _factor_rules(
 
     # flatline: identical values above the floor, in a resolution where identical means something
     flat = value is not None and value > config.floor and value >= resolved
-    spans += _run_rule(
-        state.flatline,
-        "flatline",
-        code,
-        when,
-        flat,
-        value or 0.0,
-        params.flatline_hours,
-        lambda: {
-            **base(),
-            "rule": "flatline",
-            "floor": config.floor,
-            "parameters": {
-                "hours": params.flatline_hours,
-                "floor_share": params.flatline_floor_share,
+    run = state.flatline.run
+    if flat and run is not None and _restarts(run, when, value or 0.0, params.flatline_hours):
+        _restart(run, when, value or 0.0)
+    elif flat or run is not None:
+        spans += _run_rule(
+            state.flatline,
+            "flatline",
+            code,
+            when,
+            flat,
+            value or 0.0,
+            params.flatline_hours,
+            lambda: {
+                **base(),
+                "rule": "flatline",
+                "floor": config.floor,
+                "parameters": {
+                    "hours": params.flatline_hours,
+                    "floor_share": params.flatline_floor_share,
+                },
             },
-        },
-        continues=_same_value,
-    )
+            continues=_same_value,
+        )
 
     # zero values while the flow says the source runs
     zero = value is not None and value == 0 and flow_up
-    spans += _run_rule(
-        state.zero,
-        "zero_value",
-        code,
-        when,
-        zero,
-        0.0,
-        params.zero_hours,
-        lambda: {**base(), "rule": "zero_value", "parameters": {"hours": params.zero_hours}},
-    )
+    if zero or state.zero.run is not None:
+        spans += _run_rule(
+            state.zero,
+            "zero_value",
+            code,
+            when,
+            zero,
+            0.0,
+            params.zero_hours,
+            lambda: {**base(), "rule": "zero_value", "parameters": {"hours": params.zero_hours}},
+        )
 
-    spans += _pinning(state, config, when, compared)
+    if state.pinning.run is not None or (
+        compared is not None and params.pinning_band * limit <= compared <= limit
+    ):
+        spans += _pinning(state, config, when, compared)
     spans += step_sequence(
         state.sequence, code, when, value, params, floor=max(config.floor, resolved)
     )
-    spans += _sanity(state, code, when, reading)
-    return spans
-
-
-def _run_rule(
-    tracker: RunTracker,
-    kind: str,
-    factor: str,
-    when: datetime,
-    member: bool,
-    value: float,
-    min_hours: int,
-    evidence: Evidence,
-    *,
-    continues: Callable[[Run, float], bool] | None = None,
-    severity: Callable[[Run], str] = _high,
-) -> list[Span]:
-    ended = tracker.step(when, member, value, continues)
-    run = tracker.run
-    alerting = run is not None and run.length >= min_hours
-    if ended is None and not alerting:
-        return []
-    spans: list[Span] = []
-    if ended is not None:
-        spans.append(
-            run_span(
-                kind, factor, ended, closed=True, severity=severity(ended), evidence=evidence()
-            )
-        )
-    if alerting:
-        assert run is not None
-        run.alerted = True
-        spans.append(
-            run_span(kind, factor, run, closed=False, severity=severity(run), evidence=evidence())
-        )
-    return spans
+    _sanity(spans, state, code, when, reading)
 
 
 def _pinning(
@@ -335,36 +323,40 @@ def _pinning(
     return spans
 
 
-def _sanity(state: FactorState, code: str, when: datetime, reading: Reading) -> list[Span]:
+def _sanity(
+    spans: list[Span], state: FactorState, code: str, when: datetime, reading: Reading
+) -> None:
     """Negative valid values and values flagged T (above the measuring range)."""
     value = reading.value
     negative = reading.valid and value is not None and value < 0
-    spans = _run_rule(
-        state.negative,
-        "negative_value",
-        code,
-        when,
-        negative,
-        value or 0.0,
-        1,
-        lambda: {"rule": "negative_value"},
-        severity=_medium,
-    )
-    spans += _run_rule(
-        state.over_range,
-        "over_range",
-        code,
-        when,
-        reading.flag == "T",
-        value or 0.0,
-        1,
-        lambda: {"rule": "over_range", "flag": "T"},
-        severity=_medium,
-    )
-    return spans
+    if negative or state.negative.run is not None:
+        spans += _run_rule(
+            state.negative,
+            "negative_value",
+            code,
+            when,
+            negative,
+            value or 0.0,
+            1,
+            lambda: {"rule": "negative_value"},
+            severity=_medium,
+        )
+    over_range = reading.flag == "T"
+    if over_range or state.over_range.run is not None:
+        spans += _run_rule(
+            state.over_range,
+            "over_range",
+            code,
+            when,
+            over_range,
+            value or 0.0,
+            1,
+            lambda: {"rule": "over_range", "flag": "T"},
+            severity=_medium,
+        )
 
 
-def _oxygen(state: PointState, record: HourRecord) -> list[Span]:
+def _oxygen(spans: list[Span], state: PointState, record: HourRecord) -> None:
     """``o2_anomaly``: O2 >= 19 % while the flow shows operation, or O2 constant >= 6 hours
     while the source runs (a stopped stack reads the constant 20.9 % of air)."""
     when = record.data_time
@@ -373,33 +365,42 @@ def _oxygen(state: PointState, record: HourRecord) -> list[Span]:
     value = oxygen.value if oxygen is not None and oxygen.valid else None
     flow_up = state.config.flow_code in record.readings and _flow_above_zero(state.config, record)
     high = value is not None and value >= params.o2_high and flow_up
-    spans = _run_rule(
-        state.o2_high,
-        "o2_anomaly",
-        OXYGEN,
-        when,
-        high,
-        value or 0.0,
-        1,
-        lambda: {
-            "rule": "o2_anomaly",
-            "condition": "o2_high_while_operating",
-            "parameters": {"o2_high": params.o2_high},
-        },
-    )
-    spans += _run_rule(
-        state.o2_constant,
-        "o2_anomaly",
-        OXYGEN,
-        when,
-        value is not None and source_running(state.config, record),
-        value or 0.0,
-        params.o2_constant_hours,
-        lambda: {
-            "rule": "o2_anomaly",
-            "condition": "o2_constant",
-            "parameters": {"hours": params.o2_constant_hours},
-        },
-        continues=_same_value,
-    )
-    return spans
+    if high or state.o2_high.run is not None:
+        spans += _run_rule(
+            state.o2_high,
+            "o2_anomaly",
+            OXYGEN,
+            when,
+            high,
+            value or 0.0,
+            1,
+            lambda: {
+                "rule": "o2_anomaly",
+                "condition": "o2_high_while_operating",
+                "parameters": {"o2_high": params.o2_high},
+            },
+        )
+    constant = value is not None and source_running(state.config, record)
+    run = state.o2_constant.run
+    if (
+        constant
+        and run is not None
+        and _restarts(run, when, value or 0.0, params.o2_constant_hours)
+    ):
+        _restart(run, when, value or 0.0)
+    elif constant or run is not None:
+        spans += _run_rule(
+            state.o2_constant,
+            "o2_anomaly",
+            OXYGEN,
+            when,
+            constant,
+            value or 0.0,
+            params.o2_constant_hours,
+            lambda: {
+                "rule": "o2_anomaly",
+                "condition": "o2_constant",
+                "parameters": {"hours": params.o2_constant_hours},
+            },
+            continues=_same_value,
+        )

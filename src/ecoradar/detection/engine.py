@@ -23,7 +23,14 @@ from ecoradar.detection.alerts import record_spans
 from ecoradar.detection.detectors import PointState, offline_span, update
 from ecoradar.detection.params import DEFAULTS, FactorConfig, HourRecord, PointConfig, Reading
 from ecoradar.detection.runs import HOUR, Span
-from ecoradar.monitoring.intake import MeasurementRow
+from ecoradar.monitoring.intake import (
+    ROW_AVG,
+    ROW_FACTOR,
+    ROW_FLAG,
+    ROW_RTD,
+    ROW_ZS_AVG,
+    MeasurementRow,
+)
 from ecoradar.monitoring.models import Measurement
 from ecoradar.registry.models import MonitoringPoint
 
@@ -56,7 +63,10 @@ class PacketHours:
 def hour_record(hours: PacketHours) -> HourRecord:
     return HourRecord(
         hours.data_time,
-        {r.factor: Reading(r.avg, r.zs_avg, r.rtd, r.flag) for r in hours.rows},
+        {
+            r[ROW_FACTOR]: Reading(r[ROW_AVG], r[ROW_ZS_AVG], r[ROW_RTD], r[ROW_FLAG])
+            for r in hours.rows
+        },
     )
 
 
@@ -158,8 +168,9 @@ class DetectionEngine:
                 verdicts.append("")
                 continue
             record = hour_record(hours)
-            following = packets[position + 1 :]
-            if self._in_future(hours) and not self._confirmed(hours, following, lookahead):
+            if self._in_future(hours) and not self._confirmed(
+                hours, itertools.islice(packets, position + 1, None), lookahead
+            ):
                 spans.append(PointSpan(hours.point_id, _future_span(state.config, hours, self)))
                 verdicts.append("future_datatime")
                 continue
@@ -195,7 +206,7 @@ class DetectionEngine:
     def _confirmed(
         self,
         hours: PacketHours,
-        following: Sequence[PacketHours],
+        following: Iterable[PacketHours],
         lookahead: Sequence[PacketHours],
     ) -> bool:
         """In a replay, a jump ahead that other devices make right after it is everyone

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 GAS_FLOW, WATER_FLOW, OXYGEN = "a00000", "w00000", "a19001"
 FLOW_FACTORS = frozenset({GAS_FLOW, WATER_FLOW})
@@ -86,9 +86,9 @@ class PointConfig:
         return GAS_FLOW if self.medium == "gas" else WATER_FLOW
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One factor's hourly values as stored."""
+class Reading(NamedTuple):
+    """One factor's hourly values as stored (a named tuple: made for every factor of every
+    hour, and compared as a whole to tell a changed retransmission)."""
 
     avg: float | None
     zs_avg: float | None = None

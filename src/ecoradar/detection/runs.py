@@ -120,3 +120,70 @@ def run_span(
         "values": pairs(times, values),
     }
     return Span(kind, factor, begin, run.last + HOUR if closed else None, severity, body)
+
+
+def same_value(run: Run, value: float) -> bool:
+    return value == run.values[-1]
+
+
+def high(run: Run) -> str:
+    return "high"
+
+
+def medium(run: Run) -> str:
+    return "medium"
+
+
+Evidence = Callable[[], dict[str, object]]
+
+
+def restarts(run: Run, when: datetime, value: float, min_hours: int) -> bool:
+    """Whether a member hour ends ``run`` (not alerted) and starts a new one that is no alert
+    yet: what ``RunTracker.step`` does then is :func:`restart`, and the rule says nothing."""
+    return (
+        not run.alerted and min_hours > 1 and (when - run.last != HOUR or value != run.values[-1])
+    )
+
+
+def restart(run: Run, when: datetime, value: float) -> None:
+    run.start = run.last = when
+    run.values.clear()
+    run.times.clear()
+    run.values.append(value)
+    run.times.append(when)
+
+
+def run_rule(
+    tracker: RunTracker,
+    kind: str,
+    factor: str,
+    when: datetime,
+    member: bool,
+    value: float,
+    min_hours: int,
+    evidence: Evidence,
+    *,
+    continues: Callable[[Run, float], bool] | None = None,
+    severity: Callable[[Run], str] = high,
+) -> list[Span]:
+    """One run-based rule for hour ``when``: the span of the run that ended (when it was an
+    alert) and of the run going on (once ``min_hours`` long); ``evidence`` is built only then."""
+    ended = tracker.step(when, member, value, continues)
+    run = tracker.run
+    alerting = run is not None and run.length >= min_hours
+    if ended is None and not alerting:
+        return []
+    spans: list[Span] = []
+    if ended is not None:
+        spans.append(
+            run_span(
+                kind, factor, ended, closed=True, severity=severity(ended), evidence=evidence()
+            )
+        )
+    if alerting:
+        assert run is not None
+        run.alerted = True
+        spans.append(
+            run_span(kind, factor, run, closed=False, severity=severity(run), evidence=evidence())
+        )
+    return spans

@@ -56,20 +56,18 @@ def step_sequence(
             start = state.chain_times[0]
             key = hash(window)
             source = state.earliest.get(key)
-            telling = (
-                min(window) > floor and len(set(window)) >= size * params.repeat_min_distinct_share
-            )
             if (
-                telling
-                and source is not None
+                source is not None
                 and source <= start - timedelta(hours=params.repeat_min_age_hours)
+                and min(window) > floor
+                and len(set(window)) >= size * params.repeat_min_distinct_share
             ):
                 qualifies = True
                 if state.alert_start is None:
                     state.alert_start, state.source_start = start, source
                 state.alert_last = when
                 spans.append(_span(state, factor, closed=False, params=params))
-            if key not in state.earliest:
+            if source is None:  # the first time this window is seen
                 state.earliest[key] = start
                 state.order.append((start, key))
     if not qualifies and state.alert_start is not None:

@@ -1,5 +1,8 @@
 """Alerts over HTTP (read-only): a filtered list, one alert, the windows a chart shades, counts,
-and a Server-Sent Events stream of alerts as they are raised or change."""
+and a Server-Sent Events stream of alerts as they are raised or change.
+
+Staff see the alerts of the points in their region subtree (administrators all of them), an
+enterprise user those of its own points; another's alert is not found."""
 
 from __future__ import annotations
 
@@ -14,6 +17,10 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from ecoradar.auth import sessions as auth_sessions
+from ecoradar.auth import tokens as auth_tokens
+from ecoradar.auth.principal import Principal
+from ecoradar.auth.scope import apply_scope
 from ecoradar.bootstrap import Container
 from ecoradar.detection import service
 from ecoradar.detection.models import Kind
@@ -28,7 +35,7 @@ from ecoradar.detection.schemas import (
     filter_of,
 )
 from ecoradar.detection.service import AlertFilter, AlertWatch
-from ecoradar.web.deps import ContainerDep, SessionDep
+from ecoradar.web.deps import ContainerDep, ReaderSession, StreamReaderDep
 from ecoradar.web.pages_alerts import LabelsDep
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
@@ -41,6 +48,9 @@ STREAM_KEEPALIVE = 15.0
 """Seconds without events after which a comment line is sent (keeps proxies from closing)."""
 STREAM_RETRY_MS = 1000
 """How soon the browser reconnects after a stream ended."""
+STREAM_RECHECK = 10.0
+"""Seconds between two checks that the stream's session or token still works (a logout, a
+disabled user or a revoked token ends the stream within this time)."""
 
 Instant = Annotated[
     str | None,
@@ -84,7 +94,7 @@ FilterDep = Annotated[AlertFilter, Depends(alert_filter)]
 
 @router.get("")
 def alerts(
-    session: SessionDep,
+    session: ReaderSession,
     box: ContainerDep,
     labels: LabelsDep,
     filters: FilterDep,
@@ -104,14 +114,14 @@ def alerts(
 
 
 @router.get("/counts")
-def counts(session: SessionDep, filters: FilterDep) -> CountsRead:
+def counts(session: ReaderSession, filters: FilterDep) -> CountsRead:
     """Alerts matching the filters by kind and by severity, open and closed."""
     return CountsRead.of(service.count_alerts(session=session, filters=filters))
 
 
 @router.get("/windows")
 def windows(
-    session: SessionDep,
+    session: ReaderSession,
     box: ContainerDep,
     labels: LabelsDep,
     mn: Annotated[str, Query(min_length=1, max_length=64, description="The device MN")],
@@ -127,7 +137,7 @@ def windows(
 
 @router.get("/windows/{mn}")
 def point_windows(
-    session: SessionDep,
+    session: ReaderSession,
     box: ContainerDep,
     labels: LabelsDep,
     mn: Annotated[str, Path(max_length=64)],
@@ -143,6 +153,7 @@ def point_windows(
 async def stream(
     request: Request,
     box: ContainerDep,
+    principal: StreamReaderDep,
     labels: LabelsDep,
     filters: Annotated[AlertFilter, Depends(stream_filter)],
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
@@ -153,7 +164,7 @@ async def stream(
     ``Last-Event-ID``)."""
     watch = AlertWatch(filters)
     return StreamingResponse(
-        _events(request, box, labels, watch, last_event_id),
+        _events(request, box, principal, labels, watch, last_event_id),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -161,7 +172,7 @@ async def stream(
 
 @router.get("/{alert_id}")
 def alert(
-    session: SessionDep, box: ContainerDep, labels: LabelsDep, alert_id: AlertId
+    session: ReaderSession, box: ContainerDep, labels: LabelsDep, alert_id: AlertId
 ) -> AlertRead:
     """One alert with its evidence."""
     row = service.alert_by_id(session=session, alert_id=alert_id)
@@ -188,31 +199,41 @@ def _windows(
 async def _events(
     request: Request,
     box: Container,
+    principal: Principal,
     labels: AlertLabels,
     watch: AlertWatch,
     resume: str | None,
 ) -> AsyncIterator[str]:
-    """The stream's body. Every look is a short transaction of its own, in a worker thread;
-    the loop ends when the client goes, the server stops, or the stream has lived its time."""
+    """The stream's body. Every look is a short transaction of its own, in a worker thread,
+    limited to what ``principal`` may see; the loop ends when the client goes, the server
+    stops, the principal's session or token stops working, or the stream has lived its time."""
 
     def begin() -> None:
         if not watch.resume(resume):
             with box.transaction() as session:
-                watch.start(session)
+                watch.start(apply_scope(session, principal))
 
     def look() -> list[AlertRead]:
         with box.transaction() as session:
-            rows = watch.look(session)
+            rows = watch.look(apply_scope(session, principal))
         now = box.clock.now()
         return [AlertRead.of(row, now=now, labels=labels) for row in rows]
+
+    def still_allowed() -> bool:
+        with box.transaction() as session:
+            return credential_is_live(session, box, principal)
 
     await run_in_threadpool(begin)
     yield f"retry: {STREAM_RETRY_MS}\n: watching from {watch.token}\n\n"
     deadline = time.monotonic() + STREAM_LIFE
-    quiet = time.monotonic()
+    quiet = checked = time.monotonic()
     while time.monotonic() < deadline:
         if await request.is_disconnected() or server_stopping():
             return
+        if time.monotonic() - checked >= STREAM_RECHECK:
+            if not await run_in_threadpool(still_allowed):
+                return
+            checked = time.monotonic()
         changed = await run_in_threadpool(look)
         if changed:
             token = watch.token
@@ -224,6 +245,18 @@ async def _events(
             yield ": keep-alive\n\n"
             quiet = time.monotonic()
         await anyio.sleep(STREAM_POLL)
+
+
+def credential_is_live(session: Session, box: Container, principal: Principal) -> bool:
+    """Whether the session or token ``principal`` came with still works."""
+    now = box.clock.now()
+    if principal.token_id is not None:
+        return auth_tokens.token_is_live(session=session, token_id=principal.token_id, now=now)
+    if principal.session_id is not None:
+        return auth_sessions.session_is_live(
+            session=session, session_id=principal.session_id, now=now
+        )
+    return False
 
 
 def server_stopping() -> bool:

@@ -14,7 +14,9 @@ committed (HJ 212-2017 §6.1, §6.2: a device that is not answered sends again, 
 idempotent on MN, CN, DataTime and factor, so a repeat costs one archive row).
 
 Durability: answers wait for the commit, and on SQLite the gateway's engine syncs the WAL at
-every commit (``synchronous=FULL``, see :mod:`ecoradar.hj212.gateway_process`).
+every commit (``synchronous=FULL``, see :mod:`ecoradar.hj212.gateway_process`). The writes and
+detection run in a child process (:mod:`ecoradar.hj212.gateway_writer`), so the event loop does
+not share its interpreter lock with them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ecoradar.hj212.gateway_process import prepare_process, require_full_sync
 from ecoradar.hj212.gateway_recovery import Gap, GapTracker, latest_hours
 from ecoradar.hj212.gateway_rules import answers, refusal
 from ecoradar.hj212.gateway_session import DeviceSession, SessionLimits
+from ecoradar.hj212.gateway_writer import WriterProcess
 from ecoradar.hj212.packet import LENIENT, LENIENT_MAX_LENGTH, Packet, make_qn
 from ecoradar.hj212.replies import history_request, set_time_request
 from ecoradar.monitoring.batcher import DEFAULT_MAX_DELAY, DEFAULT_MAX_ITEMS, Batcher, Write
@@ -125,17 +128,21 @@ class Gateway:
         *,
         write: Write | None = None,
         full_sync: bool = True,
+        writer_process: bool = True,
     ) -> None:
         self.container = container
         self.limits = limits or GatewayLimits()
         self.clock = container.clock
         if full_sync:
             require_full_sync(container.engine)
-        self.intake = Intake(container, mode="live")
+        self.writer = WriterProcess(container) if write is None and writer_process else None
+        """Writes (and detection) in a child process; ``None``: in this process's writer
+        thread (``write`` given, or ``writer_process=False``)."""
+        self.intake = Intake(container, mode="live", detect=self.writer is None)
         with container.transaction() as session:
             self.recovery = GapTracker(latest_hours(session))
         self.batcher = Batcher(
-            write or self.intake.write,
+            write or self.writer or self.intake.write,
             max_items=self.limits.batch_items,
             max_delay=self.limits.batch_delay,
         )
@@ -153,6 +160,8 @@ class Gateway:
     async def start(self, host: str, port: int) -> None:
         """Listen on ``host``:``port`` (0 picks a free port, see :attr:`port`)."""
         loop = asyncio.get_running_loop()
+        if self.writer is not None:
+            self.writer.start()  # forked before any socket of ours exists
         self.batcher.start()
         limits = self.limits.session()
         self._server = await loop.create_server(
@@ -194,6 +203,8 @@ class Gateway:
         for _ in range(3):
             await asyncio.sleep(0)  # connection_lost: cut frames are archived too
         await self.batcher.close()
+        if self.writer is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
         self.accepting = False
         log.info("HJ 212 gateway stopped")
 
@@ -202,7 +213,7 @@ class Gateway:
         while True:
             await asyncio.sleep(self.limits.directory_refresh)
             try:  # in the writer's thread: never while a write uses the detection state
-                await self.batcher.run_in_worker(self.intake.reload_directory)
+                await self.batcher.run_in_worker(self._reload)
             except Exception:
                 log.exception("reloading the device directory failed; keeping the old one")
 
@@ -211,9 +222,16 @@ class Gateway:
         while True:
             await asyncio.sleep(OFFLINE_SWEEP)
             try:  # in the writer's thread, like every use of the detection state
-                await self.batcher.run_in_worker(self.intake.sweep)
+                await self.batcher.run_in_worker(
+                    self.writer.sweep if self.writer else self.intake.sweep
+                )
             except Exception:
                 log.exception("the offline sweep failed; trying again later")
+
+    def _reload(self) -> None:
+        self.intake.reload_directory()
+        if self.writer is not None:
+            self.writer.reload()
 
     # -- called by sessions ------------------------------------------------------------------
 

@@ -7,16 +7,16 @@ measurement rows. Unknown devices and failed authentication are archived, never 
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import Final, Literal
 
 from ecoradar.hj212.codec import decode
 from ecoradar.hj212.errors import HJ212Error
 from ecoradar.hj212.packet import LENIENT, DecodeOptions, Packet
+from ecoradar.hj212.reassembly import Reassembler
 
 CN_KIND: dict[str, str] = {"2011": "rtd", "2051": "minute", "2061": "hour", "2031": "day"}
 """Data upload commands of HJ 212-2017 §6.6 and the kind of value each carries."""
@@ -50,7 +50,10 @@ class Device:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What to do with one frame: archive it always, store ``rows`` when there are any."""
+    """What to do with one frame: archive it always, store ``rows`` when there are any.
+
+    ``cn``, ``qn`` and ``data_time`` are the packet's (for the archive), also when ``packet``
+    itself is not kept (a verdict reached in another process travels without it)."""
 
     outcome: Outcome
     mn: str | None
@@ -60,6 +63,9 @@ class Verdict:
     detail: str | None = None
     rows: list[MeasurementRow] = field(default_factory=list)
     bad_values: int = 0
+    cn: str | None = None
+    qn: str | None = None
+    data_time: datetime | None = None
 
 
 def peek_mn(frame: bytes) -> str | None:
@@ -73,36 +79,53 @@ def peek_mn(frame: bytes) -> str | None:
         return None
 
 
-def _number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+MeasurementRow = tuple[
+    int,  # point_id
+    str,  # factor
+    str,  # kind
+    datetime,  # data_time
+    float | None,  # rtd
+    float | None,  # avg
+    float | None,  # min
+    float | None,  # max
+    float | None,  # zs_rtd
+    float | None,  # zs_avg
+    float | None,  # zs_min
+    float | None,  # zs_max
+    float | None,  # cou
+    str | None,  # flag
+    datetime,  # received_at
+]
+"""One value set of the measurements table, in the order of :data:`MEASUREMENT_COLUMNS`. A plain
+tuple: rows are made by the thousand, cross process boundaries and go straight to the driver."""
+MEASUREMENT_COLUMNS = (
+    "point_id",
+    "factor",
+    "kind",
+    "data_time",
+    "rtd",
+    "avg",
+    "min",
+    "max",
+    "zs_rtd",
+    "zs_avg",
+    "zs_min",
+    "zs_max",
+    "cou",
+    "flag",
+    "received_at",
+)
+ROW_FACTOR: Final = 1
+ROW_DATA_TIME: Final = 3
+ROW_RTD: Final = 4
+ROW_AVG: Final = 5
+ROW_ZS_AVG: Final = 9
+ROW_FLAG: Final = 13
+"""Positions in a :data:`MeasurementRow`."""
 
-
-class MeasurementRow(NamedTuple):
-    """One value set of the measurements table, in its column order (see ``store``)."""
-
-    point_id: int
-    factor: str
-    kind: str
-    data_time: datetime
-    rtd: float | None
-    avg: float | None
-    min: float | None
-    max: float | None
-    zs_rtd: float | None
-    zs_avg: float | None
-    zs_min: float | None
-    zs_max: float | None
-    cou: float | None
-    flag: str | None
-    received_at: datetime
-
-
-_FIELD_INDEX = {suffix: MeasurementRow._fields.index(name) for suffix, name in SUFFIX_FIELD.items()}
-_FLAG_INDEX = MeasurementRow._fields.index("flag")
+_SLOT = {suffix: MEASUREMENT_COLUMNS.index(name) - 4 for suffix, name in SUFFIX_FIELD.items()}
+_FLAG_SLOT = ROW_FLAG - 4
+_SLOT["Flag"] = _FLAG_SLOT
 _EMPTY_VALUES: list[float | str | None] = [None] * 10
 
 
@@ -116,24 +139,30 @@ def measurement_rows(
         return [], 0
     rows: list[MeasurementRow] = []
     bad = 0
-    make_row = MeasurementRow._make
+    slot_of = _SLOT.get
     for code, suffixes in packet.items.items():
         values = _EMPTY_VALUES.copy()
         has_value = False
         for suffix, text in suffixes.items():
-            index = _FIELD_INDEX.get(suffix)
-            if index is not None:
-                value = _number(text)
-                if value is None:
-                    bad += 1
-                else:
-                    values[index - 4] = value
-                    has_value = True
-            elif suffix == "Flag":
-                values[_FLAG_INDEX - 4] = text[:4]
+            slot = slot_of(suffix)
+            if slot is None:
+                continue
+            if slot == _FLAG_SLOT:
+                values[slot] = text[:4]
                 has_value = True
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                bad += 1
+                continue
+            if value - value != 0.0:  # inf or nan: not a reading
+                bad += 1
+                continue
+            values[slot] = value
+            has_value = True
         if has_value:
-            rows.append(make_row((point_id, code, kind, data_time, *values, received_at)))
+            rows.append((point_id, code, kind, data_time, *values, received_at))  # type: ignore[arg-type]
     return rows, bad
 
 
@@ -147,6 +176,7 @@ def assess(frame: bytes, directory: Mapping[str, Device], received_at: datetime)
     except HJ212Error as exc:
         return Verdict("refused", mn, device=device, reason=exc.reason.value, detail=exc.detail)
     device = directory.get(packet.mn)
+    cn, qn, data_time = packet.cn, packet.qn, packet.data_time
     if device is None:
         return Verdict(
             "unknown_device",
@@ -154,6 +184,9 @@ def assess(frame: bytes, directory: Mapping[str, Device], received_at: datetime)
             packet,
             reason="unknown_mn",
             detail=f"MN {packet.mn} is not in the registry",
+            cn=cn,
+            qn=qn,
+            data_time=data_time,
         )
     if device.password is not None and packet.pw != device.password:
         return Verdict(
@@ -163,7 +196,38 @@ def assess(frame: bytes, directory: Mapping[str, Device], received_at: datetime)
             device,
             reason="wrong_password",
             detail=f"wrong password for MN {packet.mn}",
+            cn=cn,
+            qn=qn,
+            data_time=data_time,
         )
     rows, bad = measurement_rows(packet, device.point_id, received_at)
     outcome: Outcome = "stored" if rows else "message"
-    return Verdict(outcome, packet.mn, packet, device, rows=rows, bad_values=bad)
+    return Verdict(outcome, packet.mn, packet, device, None, None, rows, bad, cn, qn, data_time)
+
+
+class Judge:
+    """Judges frames against a device directory, joining split messages (Flag D) per device
+    before their values are stored; each part is archived as it comes. Pure: no database, so
+    it can run in another process (``monitoring.parallel``)."""
+
+    def __init__(
+        self, directory: dict[str, Device], reassembler: Reassembler | None = None
+    ) -> None:
+        self.directory = directory
+        self.reassembler = reassembler or Reassembler()
+
+    def __call__(self, frame: bytes, received_at: datetime) -> Verdict:
+        verdict = assess(frame, self.directory, received_at)
+        packet = verdict.packet
+        device = verdict.device
+        if device is None or packet is None or not packet.is_split:
+            return verdict
+        try:
+            whole = self.reassembler.add(packet)
+        except HJ212Error as exc:
+            return replace(verdict, outcome="refused", reason=exc.reason.value, detail=exc.detail)
+        if whole is None:
+            return replace(verdict, outcome="message", rows=[])
+        rows, bad = measurement_rows(whole, device.point_id, received_at)
+        outcome: Outcome = "stored" if rows else "message"
+        return replace(verdict, outcome=outcome, rows=rows, bad_values=bad)

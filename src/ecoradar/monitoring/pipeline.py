@@ -1,25 +1,34 @@
 """The intake pipeline: frames in, judged against the registry, detected on and stored in
 batches. The TCP gateway and ``ecoradar ingest`` share it, so a packet is treated the same
-whichever way it came."""
+whichever way it came.
+
+A replay of more than :data:`PARALLEL_FROM` frames is judged in a second process
+(:mod:`ecoradar.monitoring.parallel`): decoding, authenticating and making the rows there,
+detecting and writing here, batch by batch in file order, so the result is the same as judging
+everything here.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, islice
 
 from sqlalchemy.orm import Session
 
 from ecoradar.bootstrap import Container
 from ecoradar.detection.engine import DetectionEngine, Mode, PacketHours, load_configs
-from ecoradar.hj212.errors import HJ212Error
-from ecoradar.hj212.reassembly import Reassembler
-from ecoradar.monitoring.intake import Device, Outcome, Verdict, assess, measurement_rows
-from ecoradar.monitoring.store import BatchResult, Received, load_directory, write_batch
+from ecoradar.monitoring.intake import Device, Judge
+from ecoradar.monitoring.parallel import JudgingProcess
+from ecoradar.monitoring.prepared import PreparedBatch, Received, prepare_batch
+from ecoradar.monitoring.store import BatchResult, load_directory, write_prepared
 
 DEFAULT_BATCH = 2000
-HOURLY_CN = "2061"
+PARALLEL_FROM = 3 * DEFAULT_BATCH
+"""Frames of a replay after which the rest is judged in a second process (starting one costs
+about half a second; below this a replay is judged in this process)."""
 
 
 @dataclass
@@ -33,15 +42,13 @@ class IntakeSummary:
     outcomes: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
 
-    def add(self, result: BatchResult, verdicts: Sequence[Verdict]) -> None:
+    def add(self, result: BatchResult, prepared: PreparedBatch) -> None:
         self.packets += result.packets
         self.rows_offered += result.rows_offered
         self.rows_inserted += result.rows_inserted
         self.outcomes.update(result.outcomes)
-        for verdict in verdicts:
-            self.bad_values += verdict.bad_values
-            if verdict.reason:
-                self.reasons[verdict.reason] += 1
+        self.bad_values += prepared.bad_values
+        self.reasons.update(+prepared.reasons)
 
     @property
     def duplicates(self) -> int:
@@ -58,92 +65,63 @@ class Intake:
 
     def __init__(self, container: Container, *, mode: Mode = "replay", detect: bool = True) -> None:
         self.container = container
-        self.reassembler = Reassembler()
+        self.dialect = container.engine.dialect.name
         with container.transaction() as session:
-            self.directory: dict[str, Device] = load_directory(session)
+            self.judger = Judge(load_directory(session))
             configs = load_configs(session)
         self.detection = DetectionEngine(configs, mode) if detect else None
+
+    @property
+    def directory(self) -> Mapping[str, Device]:
+        return self.judger.directory
 
     def reload_directory(self) -> None:
         """Re-read the registry: new devices are let in; detection keeps its state except for
         points whose limits or thresholds changed (they are rebuilt from the store)."""
         with self.container.transaction() as session:
-            self.directory = load_directory(session)
+            self.judger.directory = load_directory(session)
             configs = load_configs(session)
         if self.detection is not None:
             self.detection.reconfigure(configs)
 
     def judge(self, frame: bytes, peer: str, received_at: datetime) -> Received:
-        verdict = assess(frame, self.directory, received_at)
-        packet = verdict.packet
-        device = verdict.device
-        if device is not None and packet is not None and packet.is_split:
-            try:
-                whole = self.reassembler.add(packet)
-            except HJ212Error as exc:
-                verdict = replace(
-                    verdict, outcome="refused", reason=exc.reason.value, detail=exc.detail
-                )
-            else:
-                if whole is None:
-                    verdict = replace(verdict, outcome="message", rows=[])
-                else:
-                    rows, bad = measurement_rows(whole, device.point_id, received_at)
-                    outcome: Outcome = "stored" if rows else "message"
-                    verdict = replace(verdict, outcome=outcome, rows=rows, bad_values=bad)
-        return Received(frame, peer, received_at, verdict)
+        return Received(frame, peer, received_at, self.judger(frame, received_at))
 
     def write(self, batch: Sequence[Received], lookahead: Sequence[Received] = ()) -> BatchResult:
         """Detect on ``batch`` and store it with its alerts in one transaction; when this
         returns, the batch is durable. ``lookahead``: what follows, when already read."""
+        prepared = prepare_batch(batch, self.dialect)
+        ahead = prepare_batch(lookahead, self.dialect) if lookahead else None
+        return self.write_prepared(prepared, ahead)
+
+    def write_prepared(
+        self, prepared: PreparedBatch, lookahead: PreparedBatch | None = None
+    ) -> BatchResult:
+        """:meth:`write` of a batch whose rows are made already."""
         engine = self.detection
         try:
             with self.container.transaction() as session:
-                if engine is not None:
-                    batch = self._detect(engine, session, batch, lookahead)
-                return write_batch(session, batch)
+                if engine is not None and prepared.hourly:
+                    self._detect(engine, session, prepared, lookahead)
+                return write_prepared(session, prepared)
         except BaseException:
             if engine is not None:  # its state ran ahead of the store: rebuild what was touched
-                engine.forget({r.verdict.device.point_id for r in batch if r.verdict.device})
+                engine.forget({point_id for _, point_id, _, _ in prepared.hourly})
             raise
 
     def _detect(
         self,
         engine: DetectionEngine,
         session: Session,
-        batch: Sequence[Received],
-        lookahead: Sequence[Received],
-    ) -> Sequence[Received]:
-        hourly = _hourly(batch)
-        packets = [hours for _, hours in hourly]
-        ahead = [hours for _, hours in _hourly(lookahead)]
-        held = engine.process(session, packets, self.container.clock.now(), ahead)
-        if not any(held):
-            return batch
-        out = list(batch)
-        for (index, _), reason in zip(hourly, held, strict=True):
-            item = batch[index]
-            if reason:
-                verdict = replace(
-                    item.verdict,
-                    outcome="quarantined",
-                    reason=reason,
-                    detail="DataTime in the future: archived, values not stored",
-                    rows=[],
-                )
-                out[index] = replace(item, verdict=verdict)
-        return out
-
-    def _commit(
-        self,
-        batch: list[Received],
-        lookahead: list[Received],
-        summary: IntakeSummary,
-        progress: Callable[[int], object] | None,
+        prepared: PreparedBatch,
+        lookahead: PreparedBatch | None,
     ) -> None:
-        summary.add(self.write(batch, lookahead), [r.verdict for r in batch])
-        if progress is not None:
-            progress(len(batch))
+        held = engine.process(
+            session, _hours(prepared), self.container.clock.now(), _hours(lookahead)
+        )
+        for (index, _, _, _), reason in zip(prepared.hourly, held, strict=True):
+            if reason:
+                prepared.hold_back(index, reason)
 
     def sweep(self) -> int:
         """Open offline alerts for silent devices (see ``DetectionEngine.sweep``)."""
@@ -158,48 +136,76 @@ class Intake:
         *,
         batch_size: int = DEFAULT_BATCH,
         progress: Callable[[int], object] | None = None,
+        parallel_from: int | None = PARALLEL_FROM,
     ) -> IntakeSummary:
         """Judge and store ``(frame, peer)`` pairs in order, ``batch_size`` per transaction;
-        ``progress(n)`` after each batch. When this returns, every frame is durably stored."""
+        ``progress(n)`` after each batch. When this returns, every frame is durably stored.
+
+        The frames of a batch share the time they were read as their receive time. After
+        ``parallel_from`` frames (``None``: never) the rest are judged in a second process."""
         summary = IntakeSummary()
-        clock = self.container.clock
-        pending: list[Received] = []
-        for chunk in _chunks(frames, batch_size):
-            batch = [self.judge(frame, peer, clock.now()) for frame, peer in chunk]
-            if pending:  # written with the batch after it in view (see DetectionEngine)
-                self._commit(pending, batch, summary, progress)
-            pending = batch
-        if pending:
-            self._commit(pending, [], summary, progress)
+        batches = self._prepared(_chunks(frames, batch_size), parallel_from)
+        try:
+            pending: PreparedBatch | None = None
+            for prepared in batches:
+                if pending is not None:  # written with the next batch in view (DetectionEngine)
+                    self._commit(pending, prepared, summary, progress)
+                pending = prepared
+            if pending is not None:
+                self._commit(pending, None, summary, progress)
+        finally:
+            batches.close()  # stops the judging process, if any
         if self.detection is not None and self.detection.mode == "replay":
             self.sweep()
         return summary
 
-
-def _hourly(batch: Sequence[Received]) -> list[tuple[int, PacketHours]]:
-    """The hourly uploads of registered devices in ``batch``, with their positions."""
-    found = []
-    for index, item in enumerate(batch):
-        verdict = item.verdict
-        if (
-            verdict.outcome == "stored"
-            and verdict.device is not None
-            and verdict.packet is not None
-            and verdict.packet.cn == HOURLY_CN
-        ):
-            hours = PacketHours(
-                verdict.device.point_id, verdict.rows[0].data_time, item.received_at, verdict.rows
+    def _prepared(
+        self, chunks: Iterator[list[tuple[bytes, str]]], parallel_from: int | None
+    ) -> Generator[PreparedBatch, None, None]:
+        clock = self.container.clock
+        seen = 0
+        for chunk in chunks:
+            now = clock.now()
+            yield prepare_batch(
+                [Received(frame, peer, now, self.judger(frame, now)) for frame, peer in chunk],
+                self.dialect,
             )
-            found.append((index, hours))
-    return found
+            seen += len(chunk)
+            if parallel_from is not None and seen >= parallel_from:
+                break
+        else:
+            return
+        first = next(chunks, None)
+        if first is None:
+            return
+        with JudgingProcess(self.judger, self.dialect) as process:
+            yield from process.judge(chain([first], chunks), clock.now)
+            self.judger = process.judge_state()
+
+    def _commit(
+        self,
+        batch: PreparedBatch,
+        lookahead: PreparedBatch | None,
+        summary: IntakeSummary,
+        progress: Callable[[int], object] | None,
+    ) -> None:
+        summary.add(self.write_prepared(batch, lookahead), batch)
+        if progress is not None:
+            progress(len(batch))
+
+
+def _hours(prepared: PreparedBatch | None) -> list[PacketHours]:
+    """What detection reads of the hourly uploads of ``prepared``."""
+    if prepared is None:
+        return []
+    rows_of = prepared.rows_of
+    return [
+        PacketHours(point_id, data_time, received_at, rows_of(index))
+        for index, point_id, data_time, received_at in prepared.hourly
+    ]
 
 
 def _chunks(frames: Iterable[tuple[bytes, str]], size: int) -> Iterator[list[tuple[bytes, str]]]:
-    chunk: list[tuple[bytes, str]] = []
-    for item in frames:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
+    iterator = iter(frames)
+    while chunk := list(islice(iterator, size)):
         yield chunk

@@ -1,9 +1,10 @@
 """Durable writes of received packets: the raw archive and normalized measurements, in batches.
 
-SQLite: one multi-row ``INSERT ... ON CONFLICT DO NOTHING`` per batch. PostgreSQL: ``COPY`` into
-a temporary staging table, then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``. A
-retransmission (same point, factor, kind and data time) never doubles a value; the first stored
-value stands and every copy stays in the raw archive.
+SQLite: the driver's ``executemany`` over ready rows, in the caller's transaction. PostgreSQL:
+``COPY`` into the archive, ``COPY`` into a temporary staging table, then one ``INSERT ...
+SELECT ... ON CONFLICT DO NOTHING``. A retransmission (same point, factor, kind and data time)
+never doubles a value; the first stored value stands and every copy stays in the raw archive.
+The rows are made by ``prepared.prepare_batch`` (possibly in another process).
 """
 
 from __future__ import annotations
@@ -11,44 +12,32 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
-from ecoradar.core.db import sqlite_datetime
 from ecoradar.hj212.packet import DecodeOptions
-from ecoradar.monitoring.intake import Device, MeasurementRow, Verdict
+from ecoradar.monitoring.intake import MEASUREMENT_COLUMNS, Device
 from ecoradar.monitoring.models import Measurement, RawPacket
+from ecoradar.monitoring.prepared import (
+    MAX_RAW_BYTES,
+    RAW_COLUMNS,
+    PreparedBatch,
+    Received,
+    Row,
+    prepare_batch,
+)
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
 
-MEASUREMENT_COLUMNS = MeasurementRow._fields
-RAW_COLUMNS = (
-    "received_at",
-    "peer",
-    "mn",
-    "cn",
-    "qn",
-    "data_time",
-    "point_id",
-    "outcome",
-    "reason",
-    "detail",
-    "size",
-    "raw",
-)
-MAX_RAW_BYTES = 16_384
-
-
-@dataclass(frozen=True)
-class Received:
-    """One frame as it arrived, with the verdict on it."""
-
-    frame: bytes
-    peer: str
-    received_at: datetime
-    verdict: Verdict
+__all__ = [
+    "MAX_RAW_BYTES",
+    "RAW_COLUMNS",
+    "BatchResult",
+    "Received",
+    "load_directory",
+    "write_batch",
+    "write_prepared",
+]
 
 
 @dataclass
@@ -83,44 +72,36 @@ def load_directory(session: Session) -> dict[str, Device]:
     return directory
 
 
-def _raw_row(item: Received) -> dict[str, Any]:
-    verdict = item.verdict
-    packet = verdict.packet
-    return {
-        "received_at": item.received_at,
-        "peer": item.peer[:128],
-        "mn": verdict.mn[:64] if verdict.mn else None,
-        "cn": packet.cn[:8] if packet else None,
-        "qn": packet.qn[:32] if packet and packet.qn else None,
-        "data_time": packet.data_time if packet else None,
-        "point_id": verdict.device.point_id if verdict.device else None,
-        "outcome": verdict.outcome,
-        "reason": verdict.reason,
-        "detail": verdict.detail[:500] if verdict.detail else None,
-        "size": len(item.frame),
-        "raw": item.frame[:MAX_RAW_BYTES],
-    }
-
-
 def write_batch(session: Session, batch: Sequence[Received]) -> BatchResult:
     """Archive every frame of ``batch`` and store its measurements, in the caller's transaction."""
-    result = BatchResult(packets=len(batch))
-    if not batch:
+    return write_prepared(session, prepare_batch(batch, session.connection().dialect.name))
+
+
+def write_prepared(session: Session, prepared: PreparedBatch) -> BatchResult:
+    """Write ``prepared`` (made for this session's backend) in the caller's transaction."""
+    result = BatchResult(packets=len(prepared), outcomes=+prepared.outcomes)
+    if not prepared.raws:
         return result
-    raw_rows = [_raw_row(item) for item in batch]
-    rows = [row for item in batch for row in item.verdict.rows]
-    result.outcomes.update(item.verdict.outcome for item in batch)
+    rows = prepared.stored_rows()
     result.rows_offered = len(rows)
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        _copy_rows(connection, raw_rows, rows, result)
-    elif connection.dialect.name == "sqlite":
-        _sqlite_rows(connection, raw_rows, rows, result)
+    dialect = connection.dialect.name
+    if dialect != prepared.dialect:
+        raise ValueError(f"rows made for {prepared.dialect} cannot be written to {dialect}")
+    if dialect == "postgresql":
+        result.rows_inserted = _copy_rows(connection, prepared.raws, rows)
+    elif dialect == "sqlite":
+        result.rows_inserted = _sqlite_rows(connection, prepared.raws, rows)
     else:  # any other backend SQLAlchemy knows: portable, slower
-        connection.execute(insert(RawPacket), raw_rows)
+        connection.execute(
+            insert(RawPacket), [dict(zip(RAW_COLUMNS, raw, strict=True)) for raw in prepared.raws]
+        )
         if rows:
-            connection.execute(insert(Measurement), [row._asdict() for row in rows])
-            result.rows_inserted = len(rows)
+            connection.execute(
+                insert(Measurement),
+                [dict(zip(MEASUREMENT_COLUMNS, row, strict=True)) for row in rows],
+            )
+        result.rows_inserted = len(rows)
     return result
 
 
@@ -135,60 +116,48 @@ _SQLITE_MEASUREMENTS = (
 )
 
 
-def _sqlite_rows(
-    connection: Connection,
-    raw_rows: list[dict[str, Any]],
-    rows: list[MeasurementRow],
-    result: BatchResult,
-) -> None:
-    """The DB-API cursor directly: the ORM's per-value processing costs more than the write."""
-    texts: dict[datetime, str] = {}  # a batch shares few distinct times: convert each once
+def _sqlite_rows(connection: Connection, raws: list[Row], rows: list[Row]) -> int:
+    """The DB-API cursor directly (the ORM's per-value processing costs more than the write);
+    returns the measurement rows inserted."""
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(_SQLITE_RAW, raws)
+        if not rows:
+            return 0
+        before: int = driver.total_changes  # type: ignore[union-attr]
+        cursor.executemany(_SQLITE_MEASUREMENTS, rows)
+        return driver.total_changes - before  # type: ignore[union-attr,no-any-return]
+    finally:
+        cursor.close()
 
-    def value(item: Any) -> Any:
-        if isinstance(item, datetime):
-            text = texts.get(item)
-            if text is None:
-                text = texts[item] = sqlite_datetime(item)
-            return text
-        return item
 
+_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS measurements_stage ON COMMIT DELETE ROWS AS "
+    f"SELECT {', '.join(MEASUREMENT_COLUMNS)} FROM measurements WITH NO DATA"
+)
+_COPY_RAW = f"COPY raw_packets ({', '.join(RAW_COLUMNS)}) FROM STDIN"
+_COPY_STAGE = f"COPY measurements_stage ({', '.join(MEASUREMENT_COLUMNS)}) FROM STDIN"
+_FROM_STAGE = (
+    f"INSERT INTO measurements ({', '.join(MEASUREMENT_COLUMNS)}) "
+    f"SELECT {', '.join(MEASUREMENT_COLUMNS)} FROM measurements_stage "
+    "ON CONFLICT (point_id, factor, kind, data_time) DO NOTHING"
+)
+
+
+def _copy_rows(connection: Connection, raws: list[Row], rows: list[Row]) -> int:
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.executemany(_SQLITE_RAW, [[value(raw[c]) for c in RAW_COLUMNS] for raw in raw_rows])
-    if rows:
-        before = connection.connection.driver_connection.total_changes  # type: ignore[union-attr]
-        cursor.executemany(
-            _SQLITE_MEASUREMENTS,
-            [(*row[:3], value(row[3]), *row[4:14], value(row[14])) for row in rows],
-        )
-        after = connection.connection.driver_connection.total_changes  # type: ignore[union-attr]
-        result.rows_inserted = after - before
-    cursor.close()
-
-
-def _copy_rows(
-    connection: Connection,
-    raw_rows: list[dict[str, Any]],
-    rows: list[MeasurementRow],
-    result: BatchResult,
-) -> None:
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY raw_packets ({', '.join(RAW_COLUMNS)}) FROM STDIN") as copy:
-        for raw in raw_rows:
-            copy.write_row([raw[c] for c in RAW_COLUMNS])
+    with cursor.copy(_COPY_RAW) as copy:
+        write_row = copy.write_row
+        for raw in raws:
+            write_row(raw)
     if not rows:
-        return
-    columns = ", ".join(MEASUREMENT_COLUMNS)
-    cursor.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS measurements_stage ON COMMIT DELETE ROWS AS "
-        f"SELECT {columns} FROM measurements WITH NO DATA"
-    )
-    with cursor.copy(
-        f"COPY measurements_stage ({', '.join(MEASUREMENT_COLUMNS)}) FROM STDIN"
-    ) as copy:
+        return 0
+    cursor.execute(_STAGE)
+    with cursor.copy(_COPY_STAGE) as copy:
+        write_row = copy.write_row
         for row in rows:
-            copy.write_row(row)
-    cursor.execute(
-        f"INSERT INTO measurements ({columns}) SELECT {columns} FROM measurements_stage "
-        "ON CONFLICT (point_id, factor, kind, data_time) DO NOTHING"
-    )
-    result.rows_inserted = cursor.rowcount
+            write_row(row)
+    cursor.execute(_FROM_STAGE)
+    inserted: int = cursor.rowcount
+    return inserted

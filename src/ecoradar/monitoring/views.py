@@ -1,5 +1,8 @@
 """Online monitoring over HTTP (read-only): a point's series and aggregates, device activity,
-unknown devices and the packet counters."""
+unknown devices and the packet counters.
+
+Staff see the points of their region subtree (administrators all, including unknown devices);
+an enterprise user sees its own points' series and aggregates only."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from ecoradar.monitoring.schemas import (
     TimeRange,
     UnknownDeviceRead,
 )
-from ecoradar.web.deps import ContainerDep, SessionDep
+from ecoradar.web.deps import ContainerDep, ReaderSession, StaffSession
 
 router = APIRouter(prefix="/api/monitoring", tags=["monitoring"])
 
@@ -36,7 +39,7 @@ Instant = Annotated[
 
 @router.get("/points/{mn}/series")
 def point_series(
-    session: SessionDep,
+    session: ReaderSession,
     box: ContainerDep,
     mn: str,
     factor: Annotated[str, Query(min_length=1, max_length=16)],
@@ -73,7 +76,7 @@ def point_series(
 
 @router.get("/points/{mn}/aggregates")
 def point_aggregates(
-    session: SessionDep, box: ContainerDep, mn: str, since: Instant = None, until: Instant = None
+    session: ReaderSession, box: ContainerDep, mn: str, since: Instant = None, until: Instant = None
 ) -> AggregatesRead:
     """Per factor and kind: counts, valid (flag N) count, mean, minimum and maximum of Avg (Rtd
     for real-time values), first and last data time. Without a range: the week up to the
@@ -87,7 +90,7 @@ def point_aggregates(
 
 @router.get("/devices")
 def devices(
-    session: SessionDep,
+    session: StaffSession,
     box: ContainerDep,
     q: Annotated[str, Query(max_length=100, description="Part of an MN or name")] = "",
     state: Annotated[
@@ -112,12 +115,12 @@ def devices(
 
 
 @router.get("/unknown-devices")
-def unknown_devices(session: SessionDep) -> list[UnknownDeviceRead]:
+def unknown_devices(session: StaffSession) -> list[UnknownDeviceRead]:
     """MNs that sent packets but are not in the registry, most recent first (at most 200)."""
     return [UnknownDeviceRead.of(d) for d in service.recent_unknown_devices(session=session)]
 
 
 @router.get("/counters")
-def counters(session: SessionDep) -> CountersRead:
+def counters(session: StaffSession) -> CountersRead:
     """Packets by outcome and refusal reason, overall and per device (MN)."""
     return CountersRead(**service.counters(session=session))

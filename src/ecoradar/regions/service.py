@@ -142,3 +142,10 @@ def region_by_code(*, session: Session, code: str) -> Region:
     if region is None:
         raise NotFoundError(f"no region with code {code!r}")
     return region
+
+
+def subtree_ids(*, session: Session, region_id: int) -> frozenset[int]:
+    """The region and every region below it (empty when there is no such region)."""
+    tree = select(Region.id).where(Region.id == region_id).cte("subtree", recursive=True)
+    tree = tree.union_all(select(Region.id).where(Region.parent_id == tree.c.id))
+    return frozenset(session.scalars(select(tree.c.id)))

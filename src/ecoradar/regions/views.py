@@ -1,4 +1,4 @@
-"""Regions over HTTP: the boundaries as GeoJSON, and point lookup."""
+"""Regions over HTTP: the boundaries as GeoJSON, and point lookup (staff only)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query
 from ecoradar.regions import service
 from ecoradar.regions.models import LEVELS
 from ecoradar.regions.schemas import RegionRead
-from ecoradar.web.deps import ContainerDep, SessionDep
+from ecoradar.web.deps import ContainerDep, StaffSession
 
 router = APIRouter(prefix="/api/regions", tags=["regions"])
 
 
 @router.get("")
 def regions_geojson(
-    session: SessionDep,
+    session: StaffSession,
     level: Annotated[str | None, Query(pattern="^(" + "|".join(LEVELS) + ")$")] = None,
 ) -> dict[str, Any]:
     """Every area (or one level) as a GeoJSON FeatureCollection."""
@@ -38,7 +38,7 @@ def regions_geojson(
 
 @router.get("/locate")
 def locate(
-    session: SessionDep,
+    session: StaffSession,
     box: ContainerDep,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],

@@ -1,4 +1,7 @@
-"""The registry over HTTP (read-only here; imports go through the command line)."""
+"""The registry over HTTP (read-only here; imports go through the command line).
+
+Staff read the enterprises of their region subtree (administrators all of them); an enterprise
+user reads its own entry only. Outside that, an enterprise is not found."""
 
 from __future__ import annotations
 
@@ -10,14 +13,14 @@ from sqlalchemy import select
 from ecoradar.registry import service
 from ecoradar.registry.models import Enterprise
 from ecoradar.registry.schemas import EnterprisePageRead, EnterpriseRead, EnterpriseSummary
-from ecoradar.web.deps import SessionDep
+from ecoradar.web.deps import ReaderSession, StaffSession
 
 router = APIRouter(prefix="/api/enterprises", tags=["registry"])
 
 
 @router.get("")
 def list_enterprises(
-    session: SessionDep,
+    session: StaffSession,
     q: Annotated[str, Query(max_length=100)] = "",
     industry: Annotated[str | None, Query(max_length=8)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -37,7 +40,7 @@ def list_enterprises(
 
 
 @router.get(".geojson")
-def enterprises_geojson(session: SessionDep) -> dict[str, Any]:
+def enterprises_geojson(session: StaffSession) -> dict[str, Any]:
     """Every enterprise as a GeoJSON point (WGS84), for the map."""
     rows = session.execute(
         select(
@@ -62,6 +65,6 @@ def enterprises_geojson(session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/{code}")
-def get_enterprise(session: SessionDep, code: str) -> EnterpriseRead:
+def get_enterprise(session: ReaderSession, code: str) -> EnterpriseRead:
     """One enterprise with its outlets, monitoring points and limits."""
     return EnterpriseRead.detail(service.enterprise_by_code(session=session, code=code))

@@ -5,16 +5,24 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import ecoradar
+from ecoradar.audit import views as audit_views
+from ecoradar.auth import pages as auth_pages
+from ecoradar.auth import views as auth_views
+from ecoradar.auth.errors import CsrfRefused, LoginRequired, TooManyAttempts
 from ecoradar.bootstrap import Container
+from ecoradar.clues import open311_views
+from ecoradar.clues import views as clue_views
 from ecoradar.core.errors import (
     AuthenticationRequired,
     ConflictError,
@@ -24,15 +32,45 @@ from ecoradar.core.errors import (
 )
 from ecoradar.detection import views as alert_views
 from ecoradar.monitoring import views as monitoring_views
+from ecoradar.problems import views as problem_views
 from ecoradar.regions import views as region_views
 from ecoradar.registry import views as registry_views
-from ecoradar.web import pages, pages_alerts, pages_monitoring
-from ecoradar.web.deps import ContainerDep
+from ecoradar.rewards import views as reward_views
+from ecoradar.selfcheck import views as selfcheck_views
+from ecoradar.stats import views as stats_views
+from ecoradar.web import (
+    pages,
+    pages_alerts,
+    pages_monitoring,
+    pages_problems,
+    pages_public,
+    pages_selfcheck,
+    pages_stats,
+)
+from ecoradar.web.deps import ContainerDep, principal_for_page, require_roles
 from ecoradar.web.i18n import LOCALE_COOKIE, negotiate
-from ecoradar.web.templating import render
+from ecoradar.web.templating import query_string, render
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 __all__ = ["LOCALE_COOKIE", "STATIC_DIR", "create_app"]
+
+
+def wants_page(request: Request) -> bool:
+    """A person's browser (asking for HTML, not under ``/api/``) rather than an API client."""
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
+        "/api/"
+    )
+
+
+def _nul_place(request: Request) -> str | None:
+    """Where the path or the query holds a NUL character (PostgreSQL can neither store nor
+    compare it): ``path`` or the parameter's name; ``None`` when nowhere."""
+    if "\x00" in request.url.path:
+        return "path"
+    for key, value in request.query_params.multi_items():
+        if "\x00" in key or "\x00" in value:
+            return key.replace("\x00", "") or "query"
+    return None
 
 
 def create_app(container: Container) -> FastAPI:
@@ -55,17 +93,34 @@ def create_app(container: Container) -> FastAPI:
             request.cookies.get(LOCALE_COOKIE),
             container.settings.default_locale,
         )
-        response = await call_next(request)
+        request.state.principal = None  # set by the auth dependencies, read by the pages
+        request.state.csrf_token = None
+        place = _nul_place(request)
+        if place is not None:
+            response: Response = JSONResponse(
+                {"detail": f"{place}: contains a NUL character"}, status_code=422
+            )
+        else:
+            response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> JSONResponse:
+        """A value the database refuses (a NUL character, a number out of range): bad input,
+        not a server fault; the transaction was rolled back."""
+        return JSONResponse(
+            {"detail": "a value cannot be stored (a NUL character or a number out of range)"},
+            status_code=422,
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         """A person who mistyped an address gets a page; API clients get JSON."""
-        wants_page = "text/html" in request.headers.get("accept", "")
-        if exc.status_code == 404 and wants_page and not request.url.path.startswith("/api/"):
+        if exc.status_code == 404 and wants_page(request):
+            await run_in_threadpool(principal_for_page, request)  # the header shows who it is
             return render(request, "404.html", status_code=404, code=None)
         return await http_exception_handler(request, exc)
 
@@ -89,9 +144,31 @@ def create_app(container: Container) -> FastAPI:
             headers={"WWW-Authenticate": "Bearer"},
         )
 
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        """A page asked for by someone not logged in: to the login page and back. htmx gets
+        HX-Redirect (it would otherwise swap the login page into a table)."""
+        target = "/login" + query_string(next=exc.next_path if exc.next_path != "/" else None)
+        if request.headers.get("hx-request") == "true":
+            current = request.headers.get("hx-current-url", "")
+            path = current.split("//", 1)[-1].partition("/")[2] if current else ""
+            target = "/login" + query_string(next="/" + path if path else None)
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
     @app.exception_handler(PermissionDenied)
-    async def forbidden(request: Request, exc: PermissionDenied) -> JSONResponse:
+    async def forbidden(request: Request, exc: PermissionDenied) -> Response:
+        if wants_page(request):
+            return render(request, "403.html", status_code=403, csrf=isinstance(exc, CsrfRefused))
         return JSONResponse({"detail": str(exc) or "permission denied"}, status_code=403)
+
+    @app.exception_handler(TooManyAttempts)
+    async def too_many(request: Request, exc: TooManyAttempts) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc)},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
 
     @app.get("/health", tags=["system"])
     def health(box: ContainerDep) -> dict[str, str]:
@@ -115,12 +192,25 @@ def create_app(container: Container) -> FastAPI:
             swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
         )
 
+    app.include_router(auth_views.router)
+    app.include_router(auth_pages.router)
     app.include_router(region_views.router)
     app.include_router(registry_views.router)
     app.include_router(monitoring_views.router)
     app.include_router(alert_views.router)
+    app.include_router(problem_views.router)
+    app.include_router(selfcheck_views.router)
+    app.include_router(clue_views.router)
+    app.include_router(open311_views.router)
+    app.include_router(reward_views.router)
+    app.include_router(stats_views.router)
+    app.include_router(audit_views.router, dependencies=[Depends(require_roles("admin"))])
     app.include_router(pages.router)
     app.include_router(pages_monitoring.router)
     app.include_router(pages_alerts.router)
+    app.include_router(pages_problems.router)
+    app.include_router(pages_selfcheck.router)
+    app.include_router(pages_stats.router)
+    app.include_router(pages_public.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,6 +1,8 @@
 """Pages a person uses (Jinja2 + htmx): overview, registry, enterprise detail, map, language.
 
 Handlers stay thin: read through the services, hand the values to a template. Pages only read.
+Every page but the language switch needs a login (``PageStaffSession`` and friends send an
+anonymous visitor to ``/login``); what a page lists is limited to the visitor's scope.
 """
 
 from __future__ import annotations
@@ -13,12 +15,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoradar.auth.principal import Principal
+from ecoradar.auth.scope import apply_scope
 from ecoradar.bootstrap import Container
-from ecoradar.core.errors import NotFoundError
+from ecoradar.core.errors import NotFoundError, PermissionDenied
 from ecoradar.regions.models import LEVELS, Region
 from ecoradar.registry import service as registry
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
-from ecoradar.web.deps import ContainerDep, SessionDep
+from ecoradar.web.deps import (
+    ContainerDep,
+    PageReaderSession,
+    PageStaffDep,
+    PageStaffSession,
+    PageUserDep,
+    SessionDep,
+)
 from ecoradar.web.i18n import LOCALE_COOKIE, LOCALES
 from ecoradar.web.templating import query_string, render
 
@@ -30,21 +41,36 @@ SearchText = Annotated[str, Query(max_length=100)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 
 
-@router.get("/")
-def overview(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "overview.html", counts=_overview_counts(session))
+@router.get("/", response_model=None)
+def overview(
+    request: Request, session: SessionDep, principal: PageUserDep
+) -> HTMLResponse | RedirectResponse:
+    """Staff get the figures of their jurisdiction; an enterprise user goes to its own page, a
+    registered member of the public to the problems they reported."""
+    if principal.role == "enterprise" and principal.enterprise_id is not None:
+        code = session.scalar(
+            select(Enterprise.code).where(Enterprise.id == principal.enterprise_id)
+        )
+        if code is not None:
+            return RedirectResponse(f"/registry/{code}", status_code=303)
+    if principal.role == "public":
+        return RedirectResponse("/problems", status_code=303)
+    if not principal.is_staff:
+        raise PermissionDenied("the overview is for the bureau's staff")
+    apply_scope(session, principal)
+    return render(request, "overview.html", counts=_overview_counts(session, principal))
 
 
 @router.get("/registry")
 def registry_page(
-    request: Request, session: SessionDep, q: SearchText = "", page: PageNumber = 1
+    request: Request, session: PageStaffSession, q: SearchText = "", page: PageNumber = 1
 ) -> HTMLResponse:
     return render(request, "registry.html", **_registry_results(session, q, page))
 
 
 @router.get("/registry/rows")
 def registry_rows(
-    request: Request, session: SessionDep, q: SearchText = "", page: PageNumber = 1
+    request: Request, session: PageStaffSession, q: SearchText = "", page: PageNumber = 1
 ) -> HTMLResponse:
     """The results part of ``/registry`` (table and pager), for htmx to swap in."""
     context = _registry_results(session, q, page)
@@ -59,7 +85,7 @@ def registry_rows(
 
 @router.get("/registry/{code}")
 def enterprise_page(
-    request: Request, session: SessionDep, box: ContainerDep, code: str
+    request: Request, session: PageReaderSession, box: ContainerDep, code: str
 ) -> HTMLResponse:
     try:
         enterprise = registry.enterprise_by_code(session=session, code=code)
@@ -75,7 +101,7 @@ def enterprise_page(
 
 
 @router.get("/map")
-def map_page(request: Request, box: ContainerDep) -> HTMLResponse:
+def map_page(request: Request, box: ContainerDep, principal: PageStaffDep) -> HTMLResponse:
     return render(request, "map.html", tiles=_tiles(box))
 
 
@@ -117,10 +143,13 @@ def _tiles(box: Container) -> dict[str, str]:
     return {"url": box.settings.tile_url or "", "attribution": box.settings.tile_attribution}
 
 
-def _overview_counts(session: Session) -> dict[str, Any]:
-    by_level: dict[str, int] = dict(
-        session.execute(select(Region.level, func.count(Region.id)).group_by(Region.level)).all()
-    )
+def _overview_counts(session: Session, principal: Principal) -> dict[str, Any]:
+    """What the principal's jurisdiction holds: its areas (all of them for an administrator),
+    and the enterprises, outlets and points the session is scoped to."""
+    areas = select(Region.level, func.count(Region.id)).group_by(Region.level)
+    if not principal.unrestricted:
+        areas = areas.where(Region.id.in_(sorted(principal.region_ids)))
+    by_level: dict[str, int] = dict(session.execute(areas).all())
     points = session.scalar(select(func.count(MonitoringPoint.id))) or 0
     protected = (
         session.scalar(

@@ -33,7 +33,7 @@ from ecoradar.detection.service import SEVERITIES, AlertFilter, AlertRow
 from ecoradar.hj212.codes import factor as factor_info
 from ecoradar.monitoring import service as monitoring
 from ecoradar.monitoring.schemas import china
-from ecoradar.web.deps import ContainerDep, LocaleDep, SessionDep
+from ecoradar.web.deps import ContainerDep, LocaleDep, PageReaderSession
 from ecoradar.web.i18n import LOCALES
 from ecoradar.web.templating import environment, query_string, render
 
@@ -116,7 +116,7 @@ ListDep = Annotated[ListQuery, Depends(list_query)]
 
 @router.get("/alerts")
 def alerts_page(
-    request: Request, session: SessionDep, box: ContainerDep, query: ListDep
+    request: Request, session: PageReaderSession, box: ContainerDep, query: ListDep
 ) -> HTMLResponse:
     context = _results(session, query, box.clock.now())
     return render(
@@ -129,7 +129,7 @@ def alerts_page(
 
 @router.get("/alerts/rows")
 def alerts_rows(
-    request: Request, session: SessionDep, box: ContainerDep, query: ListDep
+    request: Request, session: PageReaderSession, box: ContainerDep, query: ListDep
 ) -> HTMLResponse:
     """The results part of ``/alerts`` (cards, table, pager), for htmx and the live refresh."""
     context = _results(session, query, box.clock.now())
@@ -145,7 +145,7 @@ def alerts_rows(
 @router.get("/alerts/point/{mn}")
 def point_alerts(
     request: Request,
-    session: SessionDep,
+    session: PageReaderSession,
     box: ContainerDep,
     mn: str,
     since: InstantText = None,
@@ -170,7 +170,7 @@ def point_alerts(
 
 @router.get("/alerts/{alert_id}")
 def alert_page(
-    request: Request, session: SessionDep, box: ContainerDep, alert_id: str
+    request: Request, session: PageReaderSession, box: ContainerDep, alert_id: str
 ) -> HTMLResponse:
     try:
         number = int(alert_id) if alert_id.isdigit() and len(alert_id) < 10 else 0

@@ -20,7 +20,7 @@ from ecoradar.core.errors import InputError, NotFoundError
 from ecoradar.hj212.codes import factor as factor_info
 from ecoradar.monitoring import service
 from ecoradar.monitoring.schemas import DeviceState, TimeRange, state_of
-from ecoradar.web.deps import ContainerDep, SessionDep
+from ecoradar.web.deps import ContainerDep, PageReaderSession, PageStaffSession
 from ecoradar.web.templating import query_string, render
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +57,7 @@ class Silence:
 @router.get("/monitoring")
 def devices_page(
     request: Request,
-    session: SessionDep,
+    session: PageStaffSession,
     box: ContainerDep,
     q: SearchText = "",
     state: StateChoice = None,
@@ -77,7 +77,7 @@ def devices_page(
 @router.get("/monitoring/rows")
 def device_rows(
     request: Request,
-    session: SessionDep,
+    session: PageStaffSession,
     box: ContainerDep,
     q: SearchText = "",
     state: StateChoice = None,
@@ -97,7 +97,7 @@ def device_rows(
 @router.get("/monitoring/{mn}")
 def point_page(
     request: Request,
-    session: SessionDep,
+    session: PageReaderSession,
     box: ContainerDep,
     mn: str,
     factor: Annotated[str, Query(max_length=16)] = "",

@@ -1,0 +1,217 @@
+"""The gateway's writes in a child process: detection and the database off the event loop's
+interpreter lock.
+
+In one process the batch writer thread and the event loop share the interpreter lock: every
+microsecond of Python the write needs (making rows, binding them, detecting) is one the loop
+waits for, and answers wait with it. :class:`WriterProcess` is a ``write`` for the
+:class:`~ecoradar.monitoring.batcher.Batcher` that sends each batch, compactly (frames, verdicts
+without their decoded packets, rows), to a child process with its own
+:class:`~ecoradar.monitoring.pipeline.Intake` (detection state, database connection), and
+returns once the child has *committed* the batch: the durability contract of the batcher holds
+unchanged (an answer only after the commit; a failure of the write, or of the child, fails every
+item of the batch, which is then not answered). A child that died is started again for the next
+batch; its detection state is rebuilt from the store, as after a restart.
+
+The child is forked before the gateway listens, so it holds no socket of the gateway; it uses
+no connection of its parent (``Engine.dispose(close=False)``) and takes "now" from each request,
+so it runs on the parent's clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ecoradar.bootstrap import Container
+from ecoradar.monitoring.intake import Device, Verdict
+from ecoradar.monitoring.pipeline import Intake
+from ecoradar.monitoring.prepared import Received
+from ecoradar.monitoring.store import BatchResult
+
+log = logging.getLogger(__name__)
+
+Item = tuple[Any, ...]
+
+
+class WriterGone(RuntimeError):
+    """The writer process ended while a request was in flight (nothing is known committed)."""
+
+
+class _RequestClock:
+    """The child's clock: the parent's "now", sent with each request."""
+
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def pack(item: Received) -> Item:
+    """What the child needs of ``item`` (its decoded packet stays here)."""
+    v = item.verdict
+    point_id = v.device.point_id if v.device is not None else None
+    return (
+        item.frame,
+        item.peer,
+        item.received_at,
+        v.outcome,
+        v.mn,
+        point_id,
+        v.reason,
+        v.detail,
+        v.rows,
+        v.bad_values,
+        v.cn,
+        v.qn,
+        v.data_time,
+    )
+
+
+def unpack(item: Item, devices: dict[int, Device]) -> Received:
+    frame, peer, received_at, outcome, mn, point_id, reason, detail, rows, bad, cn, qn, when = item
+    device = None
+    if point_id is not None:
+        device = devices.get(point_id)
+        if device is None:
+            device = devices[point_id] = Device(point_id, mn or "", None)
+    verdict = Verdict(outcome, mn, None, device, reason, detail, rows, bad, cn, qn, when)
+    return Received(frame, peer, received_at, verdict)
+
+
+def _serve(connection: Connection, container: Container, mode: str) -> None:
+    """The child: answer requests until told to stop or the parent goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us once it has drained
+    container.engine.dispose(close=False)  # the parent's connections are not ours
+    clock = _RequestClock(container.clock.now())
+    container.clock = clock
+    intake = Intake(container, mode="live" if mode == "live" else "replay")
+    devices: dict[int, Device] = {}
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            return
+        command, now, payload = request
+        if command == "stop":
+            connection.send(("ok", None))
+            return
+        clock.at = now
+        try:
+            if command == "write":
+                value: object = intake.write([unpack(item, devices) for item in payload])
+            elif command == "sweep":
+                value = intake.sweep()
+            elif command == "reload":
+                intake.reload_directory()
+                value = None
+            else:
+                raise ValueError(f"unknown request {command!r}")
+        except Exception as exc:  # noqa: BLE001 - told to the parent, which fails the batch
+            connection.send(("error", _portable(exc)))
+        else:
+            connection.send(("ok", value))
+
+
+def _portable(exc: Exception) -> Exception:
+    """``exc`` if it survives pickling (the batcher tells database refusals apart by type)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any pickling failure
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+class WriterProcess:
+    """A ``write`` (and the sweep and reload of the detection state) served by a child process.
+
+    Calls may come from any thread; they are served one at a time, in order.
+    """
+
+    def __init__(self, container: Container, mode: str = "live") -> None:
+        self.container = container
+        self.mode = mode
+        self._lock = threading.Lock()
+        self._process: Any = None
+        self._connection: Connection | None = None
+
+    def start(self) -> None:
+        """Fork the child (before the gateway opens any socket)."""
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("fork")
+        ours, theirs = context.Pipe()
+        process = context.Process(
+            target=_serve,
+            args=(theirs, self.container, self.mode),
+            name="gateway-writer",
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        self._process, self._connection = process, ours
+        log.info("gateway writer process %s started", process.pid)
+
+    def __call__(self, batch: Sequence[Received]) -> BatchResult:
+        result = self._request("write", [pack(item) for item in batch])
+        assert isinstance(result, BatchResult)
+        return result
+
+    def sweep(self) -> int:
+        result = self._request("sweep", None)
+        assert isinstance(result, int)
+        return result
+
+    def reload(self) -> None:
+        self._request("reload", None)
+
+    def _request(self, command: str, payload: object) -> object:
+        with self._lock:
+            if self._connection is None or not self._process.is_alive():
+                self._stop_child()
+                self._start()
+            connection = self._connection
+            assert connection is not None
+            try:
+                connection.send((command, self.container.clock.now(), payload))
+                status, value = connection.recv()
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                self._stop_child()
+                raise WriterGone(f"the writer process ended during {command}") from exc
+        if status == "error":
+            assert isinstance(value, BaseException)
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop the child once it has finished what it was doing. Idempotent."""
+        with self._lock:
+            if self._connection is not None and self._process.is_alive():
+                try:
+                    self._connection.send(("stop", None, None))
+                    self._connection.recv()
+                except (EOFError, OSError):
+                    pass
+            self._stop_child()
+
+    def _stop_child(self) -> None:
+        process, connection = self._process, self._connection
+        self._process = self._connection = None
+        if connection is not None:
+            connection.close()
+        if process is not None:
+            process.join(5)
+            if process.is_alive():  # pragma: no cover - a child stuck in a write
+                log.error("gateway writer process %s did not stop; killing it", process.pid)
+                os.kill(process.pid, 9)
+                process.join(5)

@@ -1,0 +1,2 @@
+"""Media: attachments checked by their bytes, images re-encoded without metadata, files stored by
+content hash."""

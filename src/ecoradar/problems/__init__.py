@@ -1,0 +1,1 @@
+"""The problem register: findings, problems, their workflow, deadlines and audit."""

@@ -1,0 +1,147 @@
+"""The scheduler's work on the register: monitoring alerts become findings, overdue problems
+are flagged and escalated. ``ecoradar scheduler run-once`` runs it once; ``ecoradar serve`` runs
+it every ``ECORADAR_SCHEDULER_INTERVAL`` seconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecoradar.audit.service import record as audit
+from ecoradar.bootstrap import Container
+from ecoradar.problems import timeline
+from ecoradar.problems.deadlines import deadline_state, should_escalate
+from ecoradar.problems.from_alerts import promote_alerts
+from ecoradar.problems.models import Problem
+from ecoradar.problems.policy import Policy, load_policy
+from ecoradar.problems.workflow import OPEN_STATES
+from ecoradar.regions.models import Region
+from ecoradar.selfcheck.periodic import run_selfcheck
+
+ACTOR = "system:scheduler"
+
+
+@dataclass
+class SchedulerReport:
+    findings_from_alerts: int = 0
+    newly_overdue: int = 0
+    escalated: int = 0
+    back_in_time: int = 0
+    selfcheck: str = ""
+    """What the self-inspection step did (``ecoradar.selfcheck.periodic``)."""
+
+    def __str__(self) -> str:
+        return (
+            f"{self.findings_from_alerts} alert(s) turned into findings, "
+            f"{self.newly_overdue} problem(s) newly overdue, {self.escalated} escalated, "
+            f"{self.back_in_time} back within their deadline"
+        ) + (f"; {self.selfcheck}" if self.selfcheck else "")
+
+
+def _level_up(session: Session, office_region_id: int, levels: int) -> int:
+    """The region ``levels`` above the office (stopping at the top)."""
+    region = session.get(Region, office_region_id)
+    assert region is not None
+    for _ in range(levels):
+        if region.parent_id is None:
+            break
+        parent = session.get(Region, region.parent_id)
+        if parent is None:
+            break
+        region = parent
+    return region.id
+
+
+def _refresh_due(problem: Problem, which: str | None, due: datetime | None) -> None:
+    """Keep the stored deadline equal to the one enforced (a calendar imported after the
+    report or the acceptance moves it)."""
+    if which == "acceptance" and due is not None and problem.acceptance_due != due:
+        problem.acceptance_due = due
+    elif which == "handling" and due is not None and problem.handling_due != due:
+        problem.handling_due = due
+
+
+def check_deadlines(
+    *, session: Session, policy: Policy, now: datetime, report: SchedulerReport
+) -> None:
+    """Flag overdue problems (``overdue_since``) and escalate them level by level."""
+    open_states = sorted(s.value for s in OPEN_STATES)
+    problems = session.scalars(select(Problem).where(Problem.state.in_(open_states)))
+    for problem in problems:
+        status = deadline_state(
+            timeline.snapshot(problem), now, rules=policy.rules, calendar=policy.calendar
+        )
+        _refresh_due(problem, status.which, status.due)
+        if not status.overdue:
+            if problem.overdue_since is not None:
+                problem.overdue_since = None
+                report.back_in_time += 1
+            continue
+        if problem.overdue_since is None:
+            problem.overdue_since = status.due
+            report.newly_overdue += 1
+        if not should_escalate(status, problem.escalated_at):
+            continue
+        before = {
+            "escalation_level": problem.escalation_level,
+            "escalation_region_id": problem.escalation_region_id,
+        }
+        problem.escalation_level = status.level
+        problem.escalation_region_id = _level_up(session, problem.office_region_id, status.level)
+        problem.escalated_at = now
+        after = {
+            "escalation_level": problem.escalation_level,
+            "escalation_region_id": problem.escalation_region_id,
+            "deadline": status.which,
+            "due": status.due.isoformat() if status.due else None,
+            "days_overdue": status.days_overdue,
+        }
+        timeline.event(
+            session=session,
+            problem=problem,
+            at=now,
+            actor=ACTOR,
+            action="escalated",
+            public=False,
+            detail=after,
+        )
+        audit(
+            session=session,
+            at=now,
+            actor=ACTOR,
+            action="problem.escalate",
+            entity_type="problem",
+            entity_id=problem.id,
+            before=before,
+            after=after,
+        )
+        report.escalated += 1
+
+
+def run_once(container: Container, *, alert_batch: int = 500) -> SchedulerReport:
+    """One pass: alerts to findings (in batches, each its own transaction), then deadlines."""
+    report = SchedulerReport()
+    while True:
+        with container.transaction() as session:
+            policy = load_policy(session=session, settings=container.settings)
+            index = container.regions.get(session)
+            count = promote_alerts(
+                session=session,
+                index=index,
+                policy=policy,
+                now=container.clock.now(),
+                actor=ACTOR,
+                limit=alert_batch,
+            )
+        report.findings_from_alerts += count
+        if count < alert_batch:
+            break
+    with container.transaction() as session:
+        policy = load_policy(session=session, settings=container.settings)
+        check_deadlines(session=session, policy=policy, now=container.clock.now(), report=report)
+    selfcheck = run_selfcheck(container)
+    report.selfcheck = "" if selfcheck.idle else str(selfcheck)
+    return report

@@ -1,0 +1,1 @@
+"""Enterprise self-inspection: control points, checklists, schedules, tasks (issue 7)."""
