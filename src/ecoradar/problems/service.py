@@ -45,6 +45,34 @@ ASSIGNABLE_ROLES = ("officer", "grid_worker", "admin")
 ATTACHMENT_PURPOSES = ("evidence", "onsite", "rectification", "document")
 
 
+def _log(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    action: str,
+    problem: Problem,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+    ip: str | None = None,
+) -> None:
+    """The audit entry of a change ``principal`` made to ``problem``."""
+    audit(
+        session=session,
+        at=now,
+        actor=principal.actor,
+        actor_user_id=principal.user_id,
+        action=action,
+        entity_type="problem",
+        entity_id=problem.id,
+        before=before,
+        after=after,
+        reason=reason,
+        ip=ip,
+    )
+
+
 def visibility(principal: Principal) -> ColumnElement[bool]:
     """The problems ``principal`` may see, as a WHERE clause."""
     if principal.is_admin:
@@ -328,14 +356,12 @@ def take_action(
         policy=policy,
         actor=principal.actor,
     )
-    audit(
-        session=session,
-        at=now,
-        actor=principal.actor,
-        actor_user_id=principal.user_id,
-        action=f"problem.{action.value}",
-        entity_type="problem",
-        entity_id=problem.id,
+    _log(
+        session,
+        principal,
+        now,
+        f"problem.{action.value}",
+        problem,
         before=before,
         after=_state_of(problem),
         reason=clean.reason,
@@ -376,14 +402,12 @@ def add_note(
     )
     session.add(note)
     session.flush()
-    audit(
-        session=session,
-        at=now,
-        actor=principal.actor,
-        actor_user_id=principal.user_id,
-        action="problem.note",
-        entity_type="problem",
-        entity_id=problem.id,
+    _log(
+        session,
+        principal,
+        now,
+        "problem.note",
+        problem,
         after={"note_id": note.id, "visibility": visibility_},
     )
     return note
@@ -461,14 +485,12 @@ def attach(
     )
     assert row is not None
     row.public = public and handles(principal, problem)
-    audit(
-        session=session,
-        at=now,
-        actor=principal.actor,
-        actor_user_id=principal.user_id,
-        action="problem.attach",
-        entity_type="problem",
-        entity_id=problem.id,
+    _log(
+        session,
+        principal,
+        now,
+        "problem.attach",
+        problem,
         after={"media_id": media_id, "purpose": purpose, "public": row.public},
     )
     return row
@@ -509,14 +531,12 @@ def link(
     )
     session.add(row)
     session.flush()
-    audit(
-        session=session,
-        at=now,
-        actor=principal.actor,
-        actor_user_id=principal.user_id,
-        action="problem.link",
-        entity_type="problem",
-        entity_id=problem.id,
+    _log(
+        session,
+        principal,
+        now,
+        "problem.link",
+        problem,
         after={"other_id": other.id, "kind": kind},
     )
     return row
@@ -553,14 +573,12 @@ def reporter_identities(
         for f in problem.findings
         if f.reporter_name or f.reporter_contact or f.reporter_user_id
     ]
-    audit(
-        session=session,
-        at=now,
-        actor=principal.actor,
-        actor_user_id=principal.user_id,
-        action="reporter_contact.read",
-        entity_type="problem",
-        entity_id=problem.id,
+    _log(
+        session,
+        principal,
+        now,
+        "reporter_contact.read",
+        problem,
         after={"findings": [r.finding_id for r in found]},
         ip=ip,
     )
@@ -609,14 +627,12 @@ def reassign_region(
         public=False,
         detail={"before": before, "after": after, "reason": reason},
     )
-    audit(
-        session=session,
-        at=now,
-        actor=principal.actor,
-        actor_user_id=principal.user_id,
-        action="problem.move_region",
-        entity_type="problem",
-        entity_id=problem.id,
+    _log(
+        session,
+        principal,
+        now,
+        "problem.move_region",
+        problem,
         before=before,
         after=after,
         reason=reason,
