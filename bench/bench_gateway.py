@@ -34,32 +34,22 @@ import os
 import random
 import resource
 import statistics
-import tempfile
 import time
-import uuid
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from bench_ingest import database, load_city
 
-from ecoradar.bootstrap import Container, bootstrap
+from ecoradar.bootstrap import Container
 from ecoradar.cli.gateway import raise_open_file_limit
-from ecoradar.config import Settings
-from ecoradar.core import migrate
 from ecoradar.hj212.gateway import Gateway, GatewayLimits, prepare_process
 from ecoradar.monitoring.batcher import DEFAULT_MAX_DELAY, DEFAULT_MAX_ITEMS
-from ecoradar.regions import service as regions
-from ecoradar.registry import service as registry
-from ecoradar.simulate.city import write_sample_city
 from ecoradar.simulate.fleet import load_profiles
 from ecoradar.simulate.traffic import PointProfile, data_packet
 
-PG_ADMIN = os.environ.get(
-    "ECORADAR_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 POINTS_PER_ENTERPRISE = 0.8  # the sample city has ~0.89 points per enterprise
 DRAIN_SECONDS = 15.0
 
@@ -213,25 +203,7 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def _prepare(url: str, directory: Path, devices: int) -> Container:
-    box = bootstrap(Settings(environment="development", database_url=url, home=directory))
-    migrate.upgrade(box.engine)
-    files = write_sample_city(
-        directory / "city", enterprises=math.ceil(devices / POINTS_PER_ENTERPRISE)
-    )
-    features = regions.read_regions_file(files.regions)
-    with box.transaction() as session:
-        regions.import_regions(
-            session=session, features=features, source="bench", now=box.clock.now()
-        )
-    with box.transaction() as session:
-        registry.import_registry(
-            session=session,
-            enterprises=files.enterprises,
-            points=files.points,
-            regions=box.regions,
-            now=box.clock.now(),
-        )
-    return box
+    return load_city(url, directory, enterprises=math.ceil(devices / POINTS_PER_ENTERPRISE))
 
 
 class _GcPauses:
@@ -391,28 +363,12 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     raise_open_file_limit()
     label = f"{args.backend}, {args.devices} devices, target {args.rate:.0f} packets/s"
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.backend == "sqlite":
-            box = _prepare(f"sqlite:///{tmp}/bench.db", Path(tmp), args.devices)
-            try:
-                _report(label, _run(box, args))
-            finally:
-                box.close()
-            return
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        name = f"ecoradar_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    with database(args.backend) as (url, directory):
+        box = _prepare(url, directory, args.devices)
         try:
-            box = _prepare(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, Path(tmp), args.devices)
-            try:
-                _report(label, _run(box, args))
-            finally:
-                box.close()
+            _report(label, _run(box, args))
         finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            box.close()
 
 
 if __name__ == "__main__":

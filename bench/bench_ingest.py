@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -59,11 +60,11 @@ def database(backend: str) -> Iterator[tuple[str, Path]]:
             admin.dispose()
 
 
-def prepare(url: str, directory: Path, hours: int) -> tuple[Container, list[tuple[bytes, str]]]:
-    """The sample city in the database at ``url``, and ``hours`` hourly packets of each point."""
+def load_city(url: str, directory: Path, **city: Any) -> Container:
+    """A migrated database at ``url`` holding the sample city (``city``: its sizes)."""
     box = bootstrap(Settings(environment="development", database_url=url, home=directory))
     migrate.upgrade(box.engine)
-    files = write_sample_city(directory / "city")
+    files = write_sample_city(directory / "city", **city)
     features = regions.read_regions_file(files.regions)
     with box.transaction() as session:
         regions.import_regions(session=session, features=features, source="b", now=box.clock.now())
@@ -75,6 +76,13 @@ def prepare(url: str, directory: Path, hours: int) -> tuple[Container, list[tupl
             regions=box.regions,
             now=box.clock.now(),
         )
+    return box
+
+
+def prepare(url: str, directory: Path, hours: int) -> tuple[Container, list[tuple[bytes, str]]]:
+    """The sample city in the database at ``url``, and ``hours`` hourly packets of each point."""
+    box = load_city(url, directory)
+    with box.transaction() as session:
         profiles = load_profiles(session)
     start = datetime(2026, 11, 1, tzinfo=UTC)
     frames = [

@@ -20,6 +20,7 @@ from ecoradar.hj212.packet import Edition, flag_for
 from ecoradar.monitoring import service
 from ecoradar.monitoring.models import Measurement, RawPacket
 from ecoradar.monitoring.pipeline import Intake
+from ecoradar.monitoring.store import STAGED_AFTER_CONFLICT
 from ecoradar.registry.models import MonitoringPoint
 from ecoradar.simulate.traffic import (
     CN_HOUR,
@@ -89,6 +90,27 @@ def test_a_retransmission_never_doubles_a_value(city: Container, tmp_path: Path)
     assert "already stored (retransmissions): 24" in out
     assert stored(city, GAS_MN) == 24
     assert archive(city) == {"stored": 12}  # every copy is archived
+
+
+def test_batches_mixing_new_and_stored_values_count_only_the_new(city: Container) -> None:
+    """Batch by batch (on PostgreSQL the direct COPY meets the stored values, and the batches
+    after it go through the staging table for a while): every new value stored once, every
+    stored one refused, the counts exact."""
+    frames = [f.rstrip(b"\r\n") for f in hourly_series(GAS, HOUR, 30)]
+    intake = Intake(city, detect=False)
+    now = city.clock.now()
+
+    def write(chunk: list[bytes]) -> tuple[int, int]:
+        result = intake.write([intake.judge(frame, "test", now) for frame in chunk])
+        return result.rows_offered, result.rows_inserted
+
+    assert write(frames[0:2]) == (8, 8)
+    assert write(frames[1:3]) == (8, 4)  # hour 1 again, hour 2 new
+    for hour in range(3, 3 + STAGED_AFTER_CONFLICT + 2):  # staged, then direct again
+        assert write(frames[hour : hour + 1]) == (4, 4)
+    assert write(frames[0:1]) == (4, 0)
+    assert write(frames[20:30]) == (40, 40)
+    assert stored(city, GAS_MN) == 4 * (3 + STAGED_AFTER_CONFLICT + 2 + 10)
 
 
 def test_wrong_passwords_and_unknown_devices_are_archived_never_stored(

@@ -12,10 +12,12 @@ requests 2031/2041/2051/2061 with ``BeginTime``/``EndTime`` (tables C.49, C.50).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from ecoradar.hj212.codec import encode
 from ecoradar.hj212.codes import Command, ExeRtn, QnRtn, SystemCode
+from ecoradar.hj212.crc import crc16
 from ecoradar.hj212.errors import HJ212Error, Reason
 from ecoradar.hj212.packet import EDITION_VERSION, Edition, Packet, flag_for, format_time
 
@@ -39,8 +41,23 @@ def qn_rtn_for(error: HJ212Error) -> QnRtn:
     return _FIELD_QN_RTN.get(error.field or "", QnRtn.UNKNOWN_ERROR)
 
 
+_PLAIN = re.compile(r"[0-9A-Za-z._:-]*")
+"""Header values that need none of the encoder's checks (no framing character, no blank)."""
+
+
 def _answer(packet: Packet, cn: str, cp: dict[str, str]) -> bytes:
     flag = None if packet.flag is None else EDITION_VERSION[packet.edition] << 2
+    qn, pw, mn = packet.qn, packet.pw, packet.mn
+    plain = _PLAIN.fullmatch
+    if not cp and plain(pw) and plain(mn) and (qn is None or plain(qn)):
+        # The gateway's most frequent frame (the 9014 of every upload): made directly, as
+        # ``encode`` would make it (``test_hj212_replies`` compares the two), at about half
+        # the cost.
+        head = "" if qn is None else f"QN={qn};"
+        tail = "" if flag is None else f";Flag={flag}"
+        st = SystemCode.SYSTEM_INTERACTION
+        segment = f"{head}ST={st};CN={cn};PW={pw};MN={mn}{tail};CP=&&&&".encode("ascii")
+        return b"##%04d%s%04X\r\n" % (len(segment), segment, crc16(segment))
     return encode(
         qn=packet.qn,
         st=SystemCode.SYSTEM_INTERACTION,

@@ -1,9 +1,10 @@
 """Durable writes of received packets: the raw archive and normalized measurements, in batches.
 
 SQLite: the driver's ``executemany`` over ready rows, in the caller's transaction. PostgreSQL:
-``COPY`` into the archive, ``COPY`` into a temporary staging table, then one ``INSERT ...
-SELECT ... ON CONFLICT DO NOTHING``. A retransmission (same point, factor, kind and data time)
-never doubles a value; the first stored value stands and every copy stays in the raw archive.
+binary ``COPY`` into the archive and into the measurements (through a staging table and ``INSERT
+... SELECT ... ON CONFLICT DO NOTHING`` when the batch repeats stored values). A retransmission
+(same point, factor, kind and data time) never doubles a value; the first stored value stands and
+every copy stays in the raw archive.
 The rows are made by ``prepared.prepare_batch`` (possibly in another process).
 """
 
@@ -12,7 +13,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
@@ -132,32 +135,90 @@ def _sqlite_rows(connection: Connection, raws: list[Row], rows: list[Row]) -> in
         cursor.close()
 
 
+RAW_TYPES = (
+    "timestamptz",
+    "varchar",
+    "varchar",
+    "varchar",
+    "varchar",
+    "timestamptz",
+    "int4",
+    "varchar",
+    "varchar",
+    "varchar",
+    "int4",
+    "bytea",
+)
+MEASUREMENT_TYPES = (
+    "int4",
+    "varchar",
+    "varchar",
+    "timestamptz",
+    *["float8"] * 9,
+    "varchar",
+    "timestamptz",
+)
+"""PostgreSQL types of :data:`RAW_COLUMNS` and ``MEASUREMENT_COLUMNS``: the rows go in COPY's
+binary format, which the driver makes in C (about 3 µs a row against 9 µs in the text format,
+whose float and timestamp formatting is Python)."""
+STAGED_AFTER_CONFLICT = 8
+"""Batches written through the staging table after one whose direct COPY met a stored value."""
+
+_COPY_RAW = f"COPY raw_packets ({', '.join(RAW_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_COPY_MEASUREMENTS = (
+    f"COPY measurements ({', '.join(MEASUREMENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+)
 _STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS measurements_stage ON COMMIT DELETE ROWS AS "
     f"SELECT {', '.join(MEASUREMENT_COLUMNS)} FROM measurements WITH NO DATA"
 )
-_COPY_RAW = f"COPY raw_packets ({', '.join(RAW_COLUMNS)}) FROM STDIN"
-_COPY_STAGE = f"COPY measurements_stage ({', '.join(MEASUREMENT_COLUMNS)}) FROM STDIN"
+_COPY_STAGE = (
+    f"COPY measurements_stage ({', '.join(MEASUREMENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+)
 _FROM_STAGE = (
     f"INSERT INTO measurements ({', '.join(MEASUREMENT_COLUMNS)}) "
     f"SELECT {', '.join(MEASUREMENT_COLUMNS)} FROM measurements_stage "
     "ON CONFLICT (point_id, factor, kind, data_time) DO NOTHING"
 )
+_STAGED_LEFT = "ecoradar_staged_left"
+"""Key in the pooled connection's ``info``: batches still to write through the staging table."""
 
 
 def _copy_rows(connection: Connection, raws: list[Row], rows: list[Row]) -> int:
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(_COPY_RAW) as copy:
-        write_row = copy.write_row
-        for raw in raws:
-            write_row(raw)
+    """COPY the archive rows, then the measurements: straight into the table under a savepoint
+    (the server's cheapest path, about half the work of the staging path), or, when a value is
+    already stored (a retransmission), through a staging table and ``INSERT ... ON CONFLICT DO
+    NOTHING``. After a conflict the next :data:`STAGED_AFTER_CONFLICT` batches go staged, so a
+    replay of stored data does not try and fail every batch."""
+    pooled = connection.connection
+    cursor = pooled.driver_connection.cursor()  # type: ignore[union-attr]
+    _copy(cursor, _COPY_RAW, RAW_TYPES, raws)
     if not rows:
         return 0
+    staged_left: int = pooled.info.get(_STAGED_LEFT, 0)
+    if staged_left:
+        pooled.info[_STAGED_LEFT] = staged_left - 1
+    else:
+        cursor.execute("SAVEPOINT measurements_copy")
+        try:
+            _copy(cursor, _COPY_MEASUREMENTS, MEASUREMENT_TYPES, rows)
+        except psycopg.errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT measurements_copy")
+            pooled.info[_STAGED_LEFT] = STAGED_AFTER_CONFLICT
+        else:
+            return len(rows)
     cursor.execute(_STAGE)
-    with cursor.copy(_COPY_STAGE) as copy:
-        write_row = copy.write_row
-        for row in rows:
-            write_row(row)
+    _copy(cursor, _COPY_STAGE, MEASUREMENT_TYPES, rows)
     cursor.execute(_FROM_STAGE)
     inserted: int = cursor.rowcount
     return inserted
+
+
+def _copy(
+    cursor: psycopg.Cursor[Any], statement: str, types: Sequence[str], rows: list[Row]
+) -> None:
+    with cursor.copy(statement) as copy:
+        copy.set_types(types)
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)

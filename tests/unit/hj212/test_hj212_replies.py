@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +17,7 @@ from ecoradar.hj212 import (
     Reason,
     data_answer,
     decode,
+    encode,
     execution_result,
     history_request,
     notify_answer,
@@ -22,10 +25,13 @@ from ecoradar.hj212 import (
     request_answer,
     set_time_request,
 )
-from tests.shared_data import example_packets
+from ecoradar.hj212.packet import EDITION_VERSION, Packet
+from tests.shared_data import example_packets, log_lines
 from tests.unit.hj212.reference import HEADER_2017, frame
 
 STRICT = DecodeOptions(strict=True)
+LENIENT = DecodeOptions(accept_modbus_crc=True)
+LOGS = ("rx_release.log", "rx_debug.log")
 BEGIN = datetime(2016, 8, 1, 0, tzinfo=UTC)
 REQUEST = decode(
     frame(f"{HEADER_2017.replace('CN=2061', 'CN=1012')};CP=&&SystemTime=20160801085857&&")
@@ -54,6 +60,44 @@ def test_an_execution_result_carries_exertn() -> None:
 def test_a_notify_answer_has_an_empty_cp() -> None:
     answer = decode(notify_answer(REQUEST), STRICT)
     assert (answer.cn, answer.cp, answer.items) == (Command.NOTIFY_ANSWER, {}, {})
+
+
+def _decodable_examples() -> list[Packet]:
+    """Every packet of the shared data that decodes: the published examples, the real logs."""
+    frames = [e.packet.encode() for e in example_packets()]
+    frames += [line for name in LOGS for _, line in log_lines(name)]
+    packets = []
+    for raw in frames:
+        try:
+            packets.append(decode(raw, LENIENT))
+        except HJ212Error:
+            continue
+    return packets
+
+
+@pytest.mark.parametrize("answer", [data_answer, notify_answer])
+def test_answers_without_cp_are_the_frames_the_encoder_makes(
+    answer: Callable[[Packet], bytes],
+) -> None:
+    """The 9013/9014 answers are made without the encoder (the gateway's hottest frame); they
+    must be byte for byte what the encoder makes, for every edition and header seen."""
+    packets = _decodable_examples()
+    assert len(packets) >= 60
+    cn = "9014" if answer is data_answer else "9013"
+    for packet in packets:
+        flag = None if packet.flag is None else EDITION_VERSION[packet.edition] << 2
+        expected = encode(
+            qn=packet.qn, st="91", cn=cn, pw=packet.pw, mn=packet.mn, flag=flag, cp={}
+        )
+        assert answer(packet) == expected, packet
+
+
+def test_an_answer_to_a_header_the_encoder_refuses_is_refused_too() -> None:
+    """A value the encoder will not write (here a leading blank in PW) must not be answered
+    by the direct path either."""
+    upload = replace(decode(example_packets()[1].packet), pw=" 1234")
+    with pytest.raises(HJ212Error):
+        data_answer(upload)
 
 
 def test_a_2005_device_without_flag_gets_answers_without_flag() -> None:
