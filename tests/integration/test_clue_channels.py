@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from ecoradar.bootstrap import Container
 from ecoradar.clues.models import Clue
@@ -458,3 +459,41 @@ def test_staff_list_the_clues_of_their_region_only(
     assert client.get(f"/api/clues/{other}", headers=officer_a.headers).status_code == 404
     public = make_user("public")
     assert client.get("/api/clues", headers=public.headers).status_code == 403
+
+
+@pytest.mark.parametrize(("days", "allowed"), [(9, True), (11, False)])
+def test_a_registered_reporter_disputes_within_the_same_feedback_period(
+    box: Container, clock: FakeClock, make_user: MakeUser, days: int, allowed: bool
+) -> None:
+    """The reporter signed in disputes through the problem's reopen action; the window is
+    ``ECORADAR_CLUE_FEEDBACK_DAYS``, as for a reporter with a tracking code."""
+    client = TestClient(create_app(with_settings(box, clue_feedback_days=10)))
+    reporter = make_user("public")
+    officer = make_user("officer", region="A")
+    worker = make_user("grid_worker", region="G1")
+    pid = client.post("/api/clues/public", data=_form()).json()["problem_id"]
+    with box.transaction() as session:  # as the report page records a signed-in reporter
+        session.execute(
+            update(Finding)
+            .where(Finding.problem_id == pid)
+            .values(reporter_user_id=reporter.user_id)
+        )
+    Driver(client, box, officer.headers, worker.headers).to_closed(pid, worker.user_id, jpeg(43))
+    clock.advance(timedelta(days=days))
+    response = client.post(
+        f"/api/problems/{pid}/actions/reopen",
+        json={"reason": "还是有黑水排出"},
+        headers=reporter.headers,
+    )
+    assert response.status_code == (200 if allowed else 403), response.text
+    assert _problem(box, pid)[0].state == ("reopened" if allowed else "closed")
+    if allowed:  # the reporter reads who acted by kind: the bureau, itself, never a name
+        client.post(
+            f"/api/problems/{pid}/notes",
+            json={"text": "补充：下游也有", "visibility": "public"},
+            headers=reporter.headers,
+        )
+        seen = client.get(f"/api/problems/{pid}", headers=reporter.headers).json()
+        assert seen["events"][-1]["actor"] == "reporter"
+        assert {e["actor"] for e in seen["events"][1:-1]} == {"officer"}
+        assert seen["notes"][-1]["author"] == "reporter"

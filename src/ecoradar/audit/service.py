@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -103,6 +103,45 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+class Acting(Protocol):
+    """Who changes something: a signed-in principal (``auth.principal.Principal``)."""
+
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def user_id(self) -> int | None: ...
+
+
+def record_by(
+    by: Acting,
+    *,
+    session: Session,
+    at: datetime,
+    action: str,
+    entity_type: str,
+    entity_id: str | int,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    """:func:`record` of a change ``by`` made (its actor string and user id)."""
+    return record(
+        session=session,
+        at=at,
+        actor=by.actor,
+        actor_user_id=by.user_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        reason=reason,
+        ip=ip,
+    )
 
 
 def changes(

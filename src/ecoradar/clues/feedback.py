@@ -144,7 +144,7 @@ def _reopen(
         Payload(reason=text, finding_id=clue.finding_id),
         now,
         max_extensions=policy.rules.max_extensions,
-        dispute_window=timedelta(days=settings.clue_feedback_days),
+        dispute_window=policy.dispute_window,
     )
     timeline.apply_transition(
         session=session, problem=problem, transition=transition, policy=policy, actor=actor

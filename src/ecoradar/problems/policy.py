@@ -1,10 +1,10 @@
 """The deadline policy in force: rules from the settings, the working-day calendar from the
-database (``calendar_days``), and the level of the responsible office."""
+database (``calendar_days``), the level of the responsible office and the dispute window."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from ecoradar.problems import deadlines
 from ecoradar.problems.calendar import WorkingCalendar
 from ecoradar.problems.deadlines import DeadlineRules
 from ecoradar.problems.models import CalendarDay
+from ecoradar.problems.workflow import DISPUTE_WINDOW
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class Policy:
     rules: DeadlineRules
     calendar: WorkingCalendar
     office_level: str = "county"
+    dispute_window: timedelta = DISPUTE_WINDOW
+    """How long after a closure its reporter may dispute it (``ECORADAR_CLUE_FEEDBACK_DAYS``,
+    the same window the tracking page gives an anonymous reporter)."""
 
     def acceptance_due(self, reported_at: datetime) -> datetime:
         return deadlines.acceptance_due(reported_at, self.rules, self.calendar)
@@ -52,4 +56,5 @@ def load_policy(*, session: Session, settings: Settings) -> Policy:
         rules=rules_from(settings),
         calendar=stored_calendar(session),
         office_level=settings.problem_office_level,
+        dispute_window=timedelta(days=settings.clue_feedback_days),
     )

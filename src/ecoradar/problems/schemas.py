@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -120,6 +121,39 @@ class FindingRead(BaseModel):
         )
 
 
+PUBLIC_LABELS = {
+    "admin": "officer",
+    "officer": "officer",
+    "grid_worker": "officer",
+    "enterprise": "enterprise",
+    "public": "reporter",
+}
+"""What a reader who does not handle a problem sees of who acted: the kind, never the name."""
+
+
+def actor_user_id(actor: str) -> int | None:
+    """The user id an actor string names (``user:<id>:<name>``), if it names one."""
+    kind, _, rest = actor.partition(":")
+    number = rest.partition(":")[0]
+    return int(number) if kind == "user" and number.isdigit() else None
+
+
+def actor_user_ids(actors: Iterable[str]) -> set[int]:
+    """The user ids named by ``actors``."""
+    return {i for i in map(actor_user_id, actors) if i is not None}
+
+
+def public_actor(actor: str, roles: Mapping[int, str]) -> str:
+    """``actor`` (``user:7:alice``, ``token:3:drone``, ``public:clue-5``, ``system:...``) as
+    such a reader sees it; ``roles``: the role of each user id among the actors."""
+    if actor.startswith("system:"):
+        return actor
+    if actor.startswith("public:"):
+        return "reporter"
+    user_id = actor_user_id(actor)
+    return PUBLIC_LABELS.get(roles.get(user_id, ""), "officer") if user_id else "officer"
+
+
 class EventRead(BaseModel):
     id: int
     at: datetime
@@ -130,12 +164,15 @@ class EventRead(BaseModel):
     detail: dict[str, Any]
 
     @classmethod
-    def of(cls, e: ProblemEvent, *, internal: bool) -> EventRead:
-        """``internal``: the reader handles the problem (sees who acted and internal detail)."""
+    def of(
+        cls, e: ProblemEvent, *, internal: bool, roles: Mapping[int, str] | None = None
+    ) -> EventRead:
+        """``internal``: the reader handles the problem (sees who acted and internal detail);
+        otherwise ``roles`` (user id -> role) tells the kind of each actor."""
         detail = dict(e.detail)
         if not internal:
             detail.pop("internal", None)
-        actor = e.actor if internal or e.actor.startswith("system:") else "officer"
+        actor = e.actor if internal else public_actor(e.actor, roles or {})
         return cls(
             id=e.id,
             at=e.at,
@@ -155,8 +192,10 @@ class NoteRead(BaseModel):
     text: str
 
     @classmethod
-    def of(cls, n: ProblemNote, *, internal: bool) -> NoteRead:
-        author = n.author if internal else "officer" if n.author.startswith("user:") else n.author
+    def of(
+        cls, n: ProblemNote, *, internal: bool, roles: Mapping[int, str] | None = None
+    ) -> NoteRead:
+        author = n.author if internal else public_actor(n.author, roles or {})
         return cls(id=n.id, at=n.at, author=author, visibility=n.visibility, text=n.text)
 
 

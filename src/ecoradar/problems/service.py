@@ -3,6 +3,7 @@ attachments, links, and the protected reporter identity."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from ecoradar.audit.service import record as audit
+from ecoradar.audit.service import record_by
 from ecoradar.auth.models import User
 from ecoradar.auth.principal import Principal
 from ecoradar.core.errors import InputError, NotFoundError, PermissionDenied
@@ -58,11 +59,10 @@ def _log(
     ip: str | None = None,
 ) -> None:
     """The audit entry of a change ``principal`` made to ``problem``."""
-    audit(
+    record_by(
+        principal,
         session=session,
         at=now,
-        actor=principal.actor,
-        actor_user_id=principal.user_id,
         action=action,
         entity_type="problem",
         entity_id=problem.id,
@@ -222,6 +222,7 @@ def actions_for(
         actor_for(principal, problem, session=session),
         now,
         max_extensions=policy.rules.max_extensions,
+        dispute_window=policy.dispute_window,
     )
 
 
@@ -320,6 +321,7 @@ def take_action(
         payload,
         now,
         max_extensions=policy.rules.max_extensions,
+        dispute_window=policy.dispute_window,
     )
     clean = transition.payload
     if clean.assignee_id is not None:
@@ -418,6 +420,15 @@ def notes(*, session: Session, principal: Principal, problem: Problem) -> list[P
     if not handles(principal, problem):
         query = query.where(ProblemNote.visibility == "public")
     return list(session.scalars(query.order_by(ProblemNote.at, ProblemNote.id)))
+
+
+def user_roles(*, session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    """The role of each of ``user_ids`` (to tell a reader the kind of actor, not the name)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.role).where(User.id.in_(ids)))
+    return {int(user_id): str(role) for user_id, role in rows}
 
 
 def events(*, session: Session, principal: Principal, problem: Problem) -> list[ProblemEvent]:

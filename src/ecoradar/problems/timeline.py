@@ -196,6 +196,7 @@ def reopen_on_finding(
         Payload(reason=f"new finding {finding.id} ({finding.channel})", finding_id=finding.id),
         now,
         max_extensions=policy.rules.max_extensions,
+        dispute_window=policy.dispute_window,
     )
     apply_transition(
         session=session,

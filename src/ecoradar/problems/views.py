@@ -38,6 +38,7 @@ from ecoradar.problems.schemas import (
     ProblemRead,
     RegionMoveIn,
     ReporterRead,
+    actor_user_ids,
 )
 from ecoradar.problems.workflow import Action
 from ecoradar.regions.service import region_by_code, subtree_ids
@@ -140,6 +141,10 @@ def problem_detail(
     """Everything about one problem that ``principal`` may see (shared by the API and pages)."""
     now = box.clock.now()
     internal = service.handles(principal, problem)
+    events = service.events(session=session, principal=principal, problem=problem)
+    notes = service.notes(session=session, principal=principal, problem=problem)
+    actors = [e.actor for e in events] + [n.author for n in notes]
+    roles = {} if internal else service.user_roles(session=session, user_ids=actor_user_ids(actors))
     status = deadline_state(
         timeline.snapshot(problem), now, rules=policy.rules, calendar=policy.calendar
     )
@@ -161,14 +166,8 @@ def problem_detail(
             level=status.level,
         ),
         finding_list=[FindingRead.of(f) for f in problem.findings],
-        events=[
-            EventRead.of(e, internal=internal)
-            for e in service.events(session=session, principal=principal, problem=problem)
-        ],
-        notes=[
-            NoteRead.of(n, internal=internal)
-            for n in service.notes(session=session, principal=principal, problem=problem)
-        ],
+        events=[EventRead.of(e, internal=internal, roles=roles) for e in events],
+        notes=[NoteRead.of(n, internal=internal, roles=roles) for n in notes],
         attachments=[
             _attachment(problem.id, a, m.kind, m.content_type, m.width, m.height)
             for a, m in service.attachments(session=session, principal=principal, problem=problem)

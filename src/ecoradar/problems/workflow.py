@@ -48,7 +48,8 @@ officer refuses insufficient rectification; the new round needs new evidence bef
 The on-site record (``OnsiteRecord``) needs a time between the report and now, a WGS84 position,
 at least one photo id and text. Rectification evidence (``Evidence``) needs at least one
 attachment id or a document reference, and text. A reporter may dispute a closure within
-``DISPUTE_WINDOW`` (30 days, as China's petition regulations give 30 days to ask for a review);
+``dispute_window`` (by default ``DISPUTE_WINDOW``, 30 days, as China's petition regulations give
+30 days to ask for a review; the policy takes it from ``ECORADAR_CLUE_FEEDBACK_DAYS``);
 officers and the system may reopen at any time. Reopening starts a new handling round (see
 ``apply``). The payload types and their checks live in ``workflow_payload`` and are re-exported
 here.

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecoradar.audit.service import record as audit
+from ecoradar.audit.service import record_by
 from ecoradar.auth.principal import Principal
 from ecoradar.core.errors import ConflictError, InputError, PermissionDenied
 from ecoradar.problems.models import Problem
@@ -133,11 +133,10 @@ def record_outcome(
     row.recorded_by = principal.actor
     row.recorded_by_user_id = principal.user_id
     session.flush()
-    audit(
+    record_by(
+        principal,
         session=session,
         at=now,
-        actor=principal.actor,
-        actor_user_id=principal.user_id,
         action="problem.outcome",
         entity_type="problem",
         entity_id=problem.id,

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ecoradar.audit.service import record as audit
+from ecoradar.audit.service import record_by
 from ecoradar.auth.models import User
 from ecoradar.auth.principal import Principal
 from ecoradar.clues import tracking
@@ -211,11 +211,10 @@ def propose(
         raise ConflictError(
             f"problem {problem.id} already has a reward: no reward twice for one problem"
         ) from None
-    audit(
+    record_by(
+        principal,
         session=session,
         at=now,
-        actor=principal.actor,
-        actor_user_id=principal.user_id,
         action="reward.propose",
         entity_type="reward",
         entity_id=reward.id,
@@ -247,11 +246,10 @@ def _transition(
 ) -> Reward:
     reward.updated_at = now
     session.flush()
-    audit(
+    record_by(
+        principal,
         session=session,
         at=now,
-        actor=principal.actor,
-        actor_user_id=principal.user_id,
         action=f"reward.{action}",
         entity_type="reward",
         entity_id=reward.id,

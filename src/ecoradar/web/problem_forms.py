@@ -33,7 +33,7 @@ from ecoradar.media.models import MediaFile
 from ecoradar.problems import service
 from ecoradar.problems.deadlines import end_of_day
 from ecoradar.problems.models import Problem
-from ecoradar.problems.schemas import ProblemDetail
+from ecoradar.problems.schemas import ProblemDetail, actor_user_id
 from ecoradar.problems.workflow import (
     Action,
     Evidence,
@@ -197,7 +197,7 @@ def people(session: Session, detail: ProblemDetail) -> dict[str | int, str]:
     """Names of the users a handler's view of a problem mentions, by actor string
     (``user:7:alice``) and by user id: who acted, who wrote, who was assigned."""
     actors = {e.actor for e in detail.events} | {n.author for n in detail.notes}
-    ids = {_user_id(a) for a in actors} | {detail.assignee_id}
+    ids = {actor_user_id(a) for a in actors} | {detail.assignee_id}
     for e in detail.events:
         internal = e.detail.get("internal")
         if isinstance(internal, dict) and isinstance(internal.get("assignee_id"), int):
@@ -210,16 +210,10 @@ def people(session: Session, detail: ProblemDetail) -> dict[str | int, str]:
         for u in session.scalars(select(User).where(User.id.in_(known)))
     }
     for actor in actors:
-        user = _user_id(actor)
+        user = actor_user_id(actor)
         if user is not None and user in names:
             names[actor] = names[user]
     return names
-
-
-def _user_id(actor: str) -> int | None:
-    kind, _, rest = actor.partition(":")
-    number = rest.partition(":")[0]
-    return int(number) if kind == "user" and number.isdigit() else None
 
 
 # --- uploads, refusals, display --------------------------------------------------------------
