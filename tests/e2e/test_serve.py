@@ -51,7 +51,13 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     home = tmp_path_factory.mktemp("serve-home")
     port = free_port()
-    env = {**os.environ, "ECORADAR_HOME": str(home), "ECORADAR_ENVIRONMENT": "development"}
+    env = {
+        **os.environ,
+        "ECORADAR_HOME": str(home),
+        "ECORADAR_ENVIRONMENT": "development",
+        # each xdist worker may serve this module: the default 9212 would be taken twice
+        "ECORADAR_GATEWAY_PORT": str(free_port()),
+    }
     env.pop("ECORADAR_DATABASE_URL", None)
     log = (home / "serve.log").open("w")
     process = subprocess.Popen(
