@@ -2,7 +2,7 @@
 
 No EcoRadar code runs per row: rows for the real schema (``migrate``, a sample city's points so
 that the foreign keys hold) are made before the clock starts, then written hour by hour the way
-``monitoring/store.py`` writes them, straight through the driver: SQLite ``executemany`` into
+``monitoring/store.py`` writes them (``write_prepared`` itself): SQLite ``executemany`` into
 ``raw_packets`` and ``measurements``; PostgreSQL binary ``COPY`` into both. Reports wall and
 client CPU time per packet (one archive row and ``--factors`` measurement rows); on PostgreSQL
 wall minus client CPU is the server's work. Whatever runs in Python on top of this (decoding,
@@ -25,9 +25,8 @@ from sqlalchemy import select
 
 from ecoradar.bootstrap import Container
 from ecoradar.core.db import SQLITE_DATETIME_FORMAT
-from ecoradar.monitoring.intake import MEASUREMENT_COLUMNS
-from ecoradar.monitoring.prepared import RAW_COLUMNS
-from ecoradar.monitoring.store import MEASUREMENT_TYPES, RAW_TYPES
+from ecoradar.monitoring.prepared import PreparedBatch
+from ecoradar.monitoring.store import write_prepared
 from ecoradar.registry.models import MonitoringPoint
 
 FACTORS = ("a21026", "a21002", "a34013", "a19001", "a00000", "a01012", "a01011")
@@ -65,43 +64,14 @@ def run(backend: str, hours: int, factors: int) -> None:
         batches = [
             _hour_rows(points, start + timedelta(hours=h), factors, sqlite) for h in range(hours)
         ]
-        raw_columns, columns = ", ".join(RAW_COLUMNS), ", ".join(MEASUREMENT_COLUMNS)
-        raw_sql = f"INSERT INTO raw_packets ({raw_columns}) VALUES ({', '.join('?' * 12)})"
-        row_sql = (
-            f"INSERT INTO measurements ({columns}) VALUES ({', '.join('?' * 15)}) "
-            "ON CONFLICT (point_id, factor, kind, data_time) DO NOTHING"
-        )
-        connection = box.engine.raw_connection()
-        driver: Any = connection.driver_connection
         wall = cpu = 0.0
         for raws, rows in batches:
+            prepared = PreparedBatch(backend, raws=raws, rows=rows)
             began, used = time.perf_counter(), time.process_time()
-            cursor = driver.cursor()
-            if sqlite:  # the driver is in autocommit mode under SQLAlchemy: one transaction
-                cursor.execute("BEGIN")
-                cursor.executemany(raw_sql, raws)
-                cursor.executemany(row_sql, rows)
-            else:
-                for statement, types, data in (
-                    (
-                        f"COPY raw_packets ({raw_columns}) FROM STDIN (FORMAT BINARY)",
-                        RAW_TYPES,
-                        raws,
-                    ),
-                    (
-                        f"COPY measurements ({columns}) FROM STDIN (FORMAT BINARY)",
-                        MEASUREMENT_TYPES,
-                        rows,
-                    ),
-                ):
-                    with cursor.copy(statement) as copy:
-                        copy.set_types(types)
-                        for row in data:
-                            copy.write_row(row)
-            driver.commit()
+            with box.transaction() as session:
+                write_prepared(session, prepared)
             wall += time.perf_counter() - began
             cpu += time.process_time() - used
-        connection.close()
         box.close()
     n = hours * len(points)
     line = f"{backend}: {n} packets of {factors} factors: wall {wall / n * 1e6:.1f} µs per packet"
