@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     address of the request is used."""
     scheduler_interval: float = Field(default=30.0, gt=0, le=3600)
     """Seconds between scheduler runs inside ``ecoradar serve``."""
+    trusted_proxies: str = ""
+    """Reverse proxies whose ``X-Forwarded-For`` names the client: addresses or networks,
+    comma-separated (``web.proxies``). None by default: the header is ignored."""
+    write_wait: float = Field(default=15.0, gt=0, le=600)
+    """Seconds a unit of work that writes may wait for other writes (queueing, and running
+    again after a busy or serialization failure) before it gives up: a request then gets 503
+    with ``Retry-After``, nothing changed."""
     media_max_image_bytes: int = Field(default=15 * 1024 * 1024, ge=1, le=1024**3)
     media_max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=1024**3)
     media_max_pixels: int = Field(default=50_000_000, ge=1)
@@ -85,6 +92,13 @@ class Settings(BaseSettings):
             if not 0 < metres <= 20_000:
                 raise ValueError(f"{category}: {metres} m is not between 0 and 20,000")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        from ecoradar.web.proxies import parse_trusted_proxies  # not at import: config first
+
+        return ",".join(parse_trusted_proxies(value))
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Self:

@@ -3,7 +3,9 @@ queue, accepts one and assigns it to a grid worker; the grid worker logs in on a
 window, starts verification and confirms it on site with a photo and the device's position; the
 officer orders rectification, records the evidence and closes it, and the timeline shows every
 step. The enterprise sees its problem only once rectification was ordered, and never the
-internal notes. Refusals, the reporter on demand, English and a phone are checked too.
+internal notes nor the reporter's phone number in the text. Refusals (in words, in the page's
+language), the on-site time right after a report, the reporter on demand, English and a phone
+are checked too.
 
 The live server's sample city gets three problems in one county: two reported twenty days ago
 (so past the fifteen-day acceptance deadline, flagged and escalated by the deadline check), one
@@ -124,7 +126,10 @@ def scene(live_server: LiveServer) -> Scene:
             channel="public",
             category="odour",
             title=f"{enterprise.name}夜间排放刺鼻气味",
-            description="每天晚上十点以后厂区东侧有刺鼻的化学品气味，附近居民无法开窗。",
+            description=(
+                "每天晚上十点以后厂区东侧有刺鼻的化学品气味，附近居民无法开窗。"
+                "核实请打我电话 139-1234-5678。"
+            ),
             severity="high",
             enterprise_id=enterprise.id,
             reporter_name="张三",
@@ -212,6 +217,7 @@ def test_a_problem_is_handled_from_the_overdue_queue_to_its_closure(
     expect(officer.locator("#problem-map")).to_have_attribute("data-ready", "true")
     expect(officer.locator("#problem-map path.er-area")).to_have_count(1)
     assert "13912345678" not in officer.content()
+    expect(officer.locator("#problem-description")).to_contain_text("139-1234-5678")
     shot(officer, "problem-reported", full_page=True)
 
     officer.locator("#show-reporter").click()
@@ -297,6 +303,7 @@ def test_a_problem_is_handled_from_the_overdue_queue_to_its_closure(
     expect(company.locator("#timeline")).to_be_visible()
     assert "去年曾因废气超标" not in company.content()
     assert "13912345678" not in company.content()
+    expect(company.locator("#problem-description")).to_contain_text("核实请打我电话 [已隐去]。")
     expect(company.locator("#note-list .is-internal")).to_have_count(0)
     expect(company.locator("#show-reporter")).to_have_count(0)
     expect(company.locator("#action-report_rectified")).to_be_visible()
@@ -325,6 +332,9 @@ def test_a_problem_is_handled_from_the_overdue_queue_to_its_closure(
     expect(timeline.locator('[data-action="close"] .event-states')).to_contain_text("已整改")
     expect(officer.locator("#attachment-list .attachment")).to_have_count(2)
     officer.locator("#attachment-list").scroll_into_view_if_needed()
+    officer.wait_for_function(  # loaded or broken, not still on their way (a busy machine)
+        "() => [...document.querySelectorAll('#attachment-list img')].every(i => i.complete)"
+    )
     loaded = officer.locator("#attachment-list img").evaluate_all(
         "images => images.map(i => i.complete && i.naturalWidth > 0)"
     )
@@ -341,10 +351,83 @@ def test_a_refused_action_shows_why_and_keeps_what_was_typed(
     page.locator("#action-reject summary").click()
     page.locator("#form-reject textarea").fill("   ")  # passes "required", not the workflow
     page.locator("#form-reject button").click()
-    expect(page.locator("#action-error")).to_contain_text("reason")
+    expect(page.locator("#action-error")).to_contain_text("请填写“理由”。")
+    expect(page.locator("#action-error")).not_to_contain_text("reason")
     expect(page.locator("#action-reject")).to_have_attribute("open", "")
     expect(page.locator("#problem-title .state")).to_have_text("待受理")
     shot(page, "refused", full_page=True)
+
+
+def test_the_on_site_check_takes_the_time_the_form_offers_right_after_the_report(
+    open_page: Callable[..., Page], live_server: LiveServer, scene: Scene, shot: Shot
+) -> None:
+    box = live_server.container
+    reported = datetime.now(UTC)
+    lat, lon = scene.position
+    with box.transaction() as session:
+        problem = record_finding(
+            session=session,
+            index=box.regions.get(session),
+            item=FindingIn(
+                channel="hotline",
+                category="noise",
+                lat=lat,
+                lon=lon,
+                observed_at=reported - timedelta(minutes=30),
+                title="工地夜间施工噪声",
+                description="12369 热线来电：工地夜间施工，噪声扰民。",
+            ),
+            now=reported,
+            actor="system:test",
+            policy=load_policy(session=session, settings=box.settings),
+        ).problem.id
+    officer = open_page(login=scene.officer)
+    officer.goto(live_server.url + f"/problems/{problem}")
+    officer.locator("#form-accept button").click()
+    expect(officer.locator("#flash")).to_have_text("已受理该问题。")
+    officer.locator("#action-assign summary").click()
+    officer.locator("#form-assign select").select_option(str(scene.worker.user_id))
+    officer.locator("#form-assign button").click()
+    expect(officer.locator("#fact-assignee")).to_have_text("赵网格")
+
+    worker = open_page(
+        login=scene.worker, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    worker.goto(live_server.url + f"/problems/{problem}")
+    worker.locator("#form-start_verification button").tap()
+    expect(worker.locator("#flash")).to_have_text("已开始核查。")
+    worker.locator("#action-onsite summary").tap()
+    when = worker.locator("#form-onsite input[name=at]")
+    minute = reported.astimezone(CHINA_TZ).strftime("%Y-%m-%dT%H:%M")
+    expect(when).to_have_attribute("min", minute)
+    offered = when.input_value()
+    assert offered >= minute  # the default is now, never before the report
+
+    def send(at: str) -> None:
+        when.fill(at)
+        worker.locator("#onsite-lat").fill(f"{lat:.6f}")
+        worker.locator("#onsite-lon").fill(f"{lon:.6f}")
+        worker.locator("#onsite-photos").set_input_files(
+            [{"name": "site.jpg", "mimeType": "image/jpeg", "buffer": photo()}]
+        )
+        worker.locator("#form-onsite textarea[name=text]").fill("夜间施工属实，现场有打桩机作业。")
+        worker.locator("#submit-confirm").tap()
+
+    # A minute before the report, past the browser's own check: the bureau's answer, in words.
+    earlier = (reported - timedelta(minutes=1)).astimezone(CHINA_TZ)
+    worker.locator("#form-onsite").evaluate("form => { form.noValidate = true; }")
+    send(earlier.strftime("%Y-%m-%dT%H:%M"))
+    error = worker.locator("#action-error")
+    expect(error).to_contain_text("早于问题上报时间")
+    expect(error).to_contain_text(earlier.strftime("%Y-%m-%d %H:%M"))
+    assert not re.search(r"onsite|before the problem", error.inner_text())
+    expect(worker.locator("#action-onsite")).to_have_attribute("open", "")
+    shot(worker, "onsite-refused", full_page=True)
+
+    send(offered)  # the time the form offered, in the minute of the report
+    expect(worker.locator("#flash")).to_have_text("现场核实属实，已记录。")
+    expect(worker.locator("#problem-title .state")).to_have_text("已核实")
+    shot(worker, "onsite-confirmed")
 
 
 def test_the_queue_and_a_problem_read_in_english(

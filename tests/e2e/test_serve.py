@@ -3,92 +3,27 @@ with the demo accounts it prints in development."""
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-STARTUP_SECONDS = 120
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass(frozen=True)
-class Served:
-    url: str
-    log: Path
-
-    def passwords(self) -> dict[str, str]:
-        """The demo accounts' passwords, as printed: ``  NAME ROLE SCOPE PASSWORD``."""
-        text = self.log.read_text()
-        assert "demo accounts (development only" in text, text
-        return dict(re.findall(r"^  (\S+) +\S+ +\S+ +(\S+)$", text, re.M))
-
-    def headers(self, username: str = "admin") -> dict[str, str]:
-        """Log in through the API (``POST /api/auth/token``): the bearer header."""
-        answer = httpx.post(
-            self.url + "/api/auth/token",
-            json={"username": username, "password": self.passwords()[username]},
-        )
-        assert answer.status_code == 201, answer.text
-        return {"Authorization": f"Bearer {answer.json()['token']}"}
+from ecoradar.simulate.served import Server, server_env
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("serve-home")
-    port = free_port()
-    env = {
-        **os.environ,
-        "ECORADAR_HOME": str(home),
-        "ECORADAR_ENVIRONMENT": "development",
-        # each xdist worker may serve this module: the default 9212 would be taken twice
-        "ECORADAR_GATEWAY_PORT": str(free_port()),
-    }
-    env.pop("ECORADAR_DATABASE_URL", None)
-    log = (home / "serve.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ecoradar", "serve", "--load-sample", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
+    server = Server(home, server_env(home))  # free ports: each xdist worker may serve this
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"ecoradar serve exited: {(home / 'serve.log').read_text()}")
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"ecoradar serve did not answer: {(home / 'serve.log').read_text()}")
-            time.sleep(0.2)
-        yield Served(base, home / "serve.log")
+        yield server.start()
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        server.stop()
 
 
 @pytest.fixture(scope="module")
-def server(served: Served) -> str:
+def server(served: Server) -> str:
     return served.url
 
 
@@ -97,7 +32,7 @@ def test_serve_answers_health_on_the_default_sqlite_file(server: str) -> None:
     assert body["status"] == "ok" and body["database"] == "sqlite"
 
 
-def test_serve_loaded_the_sample_city(served: Served) -> None:
+def test_serve_loaded_the_sample_city(served: Server) -> None:
     admin = served.headers("admin")
     page = httpx.get(served.url + "/api/enterprises", params={"per_page": 1}, headers=admin)
     assert page.json()["total"] == 500
@@ -106,7 +41,7 @@ def test_serve_loaded_the_sample_city(served: Served) -> None:
 
 
 def test_serve_prints_four_demo_accounts_that_can_log_in_within_their_scope(
-    served: Served,
+    served: Server,
 ) -> None:
     assert set(served.passwords()) == {"admin", "officer", "gridworker", "enterprise"}
     assert "log in at http://127.0.0.1:" in served.log.read_text()
@@ -137,3 +72,9 @@ def test_the_sqlite_file_is_under_the_home(
 ) -> None:
     homes = list(Path(tmp_path_factory.getbasetemp()).glob("serve-home*/ecoradar.db"))
     assert homes and homes[0].stat().st_size > 0
+
+
+def test_serve_anchors_the_audit_log_in_a_checkpoint_under_the_home(served: Server) -> None:
+    assert "audit log anchored: checkpoint of " in served.log.read_text()
+    lines = (served.log.parent / "audit-checkpoints.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and '"count":' in lines[0] and '"mac":' in lines[0]

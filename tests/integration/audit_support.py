@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, text, update
+from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.orm import Session
 
-from ecoradar.audit import service
+from ecoradar.audit import chain, service
 from ecoradar.audit.models import AuditEntry
 
 AT = datetime(2026, 11, 29, 2, 30, 0, 123456, tzinfo=UTC)
@@ -58,3 +58,20 @@ def shift_ids(db: Session | Connection, first: int, by: int) -> None:
     """Move the ids from ``first`` on by ``by`` (in two steps so the key stays unique)."""
     db.execute(update(TABLE).where(TABLE.c.id >= first).values(id=TABLE.c.id + 1_000_000))
     db.execute(update(TABLE).where(TABLE.c.id >= 1_000_000).values(id=TABLE.c.id - 1_000_000 + by))
+
+
+def rewrite_after_deleting(db: Session | Connection, entry_id: int) -> None:
+    """Delete entry ``entry_id``, renumber the later ones and recompute every later hash, as
+    someone with database access who knows the chain's rules would: the chain is sound
+    again (the triggers must be gone)."""
+    remove(db, entry_id)
+    shift_ids(db, entry_id + 1, -1)
+    columns = [TABLE.c[name] for name in (*chain.HASHED_FIELDS, "prev_hash", "hash")]
+    rows = db.execute(select(*columns).where(TABLE.c.id >= entry_id).order_by(TABLE.c.id)).all()
+    previous = db.execute(select(TABLE.c.hash).where(TABLE.c.id == entry_id - 1)).scalar()
+    prev_hash = previous or chain.GENESIS
+    for row in rows:
+        entry = chain.EntryData(**row._mapping)
+        digest = chain.entry_hash(prev_hash, chain.fields_of(entry))
+        tamper(db, entry.id, prev_hash=prev_hash, hash=digest)
+        prev_hash = digest

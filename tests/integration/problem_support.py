@@ -286,6 +286,9 @@ class World:
     public_photo: int
     gps_photo: int
     """Uploaded to ``p`` by its assignee (internal), from a photo with an EXIF position."""
+    photos: dict[int, dict[str, int]]
+    """Each problem's own uploads (``internal``, ``public``, ``gps``): every upload is a file of
+    its own, so ``q``'s photos have ids of their own."""
     internal_note: str = "内部：疑似夜间偷排，勿外传"
     public_note: str = "已安排核查"
 
@@ -299,6 +302,7 @@ def build_world(box: Container, tmp_path: Path) -> World:
     drive = Driver(client, box, officer, worker.headers)
     company = enterprise_id(box, 1)
     made: dict[str, int] = {}
+    photos: dict[int, dict[str, int]] = {}
     for key in ("p", "q"):
         pid = public_report(box, reporter_user_id=people.reporter.user_id, enterprise=company)
         drive.act(pid, "accept")
@@ -310,9 +314,11 @@ def build_world(box: Container, tmp_path: Path) -> World:
         drive.act(pid, "start_verification", worker.headers)
         internal = drive.upload(pid, jpeg(1), worker.headers, purpose="onsite")
         drive.act(pid, "confirm", worker.headers, onsite=drive.onsite(internal))
-        made["internal"] = internal
-        made["public"] = drive.upload(pid, jpeg(2), public=True)
-        made["gps"] = drive.upload(pid, jpeg_with_gps(), worker.headers, purpose="evidence")
+        photos[pid] = {
+            "internal": internal,
+            "public": drive.upload(pid, jpeg(2), public=True),
+            "gps": drive.upload(pid, jpeg_with_gps(), worker.headers, purpose="evidence"),
+        }
         for words, visibility in (
             (World.internal_note, "internal"),
             (World.public_note, "public"),
@@ -325,9 +331,10 @@ def build_world(box: Container, tmp_path: Path) -> World:
         people=people,
         p=made["p"],
         q=made["q"],
-        internal_photo=made["internal"],
-        public_photo=made["public"],
-        gps_photo=made["gps"],
+        internal_photo=photos[made["p"]]["internal"],
+        public_photo=photos[made["p"]]["public"],
+        gps_photo=photos[made["p"]]["gps"],
+        photos=photos,
     )
 
 

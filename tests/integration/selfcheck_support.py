@@ -67,7 +67,7 @@ def generate(box: Container, until: date) -> GenerationReport:
 def point_id(box: Container, serial: int, code: str) -> int:
     from ecoradar.registry.models import Enterprise
 
-    with box.transaction() as session:
+    with box.reading() as session:
         found = session.scalar(
             select(ControlPoint.id)
             .join(Enterprise, ControlPoint.enterprise_id == Enterprise.id)

@@ -345,6 +345,11 @@ def test_concurrent_appends_keep_one_chain(
 def test_without_the_append_lock_concurrent_appends_would_collide(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if container.engine.dialect.name == "sqlite":
+        pytest.skip(
+            "on SQLite a unit of work that writes holds the write lock from its BEGIN IMMEDIATE:"
+            " two appends cannot read the same head (tests/integration/test_write_turns.py)"
+        )
     original = service._head
     both_read = threading.Barrier(2)
 

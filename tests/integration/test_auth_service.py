@@ -188,47 +188,90 @@ def test_a_hash_made_with_older_parameters_is_replaced_at_login(
     assert user.password_hash == again, "no rehash when the parameters are current"
 
 
-def test_five_failures_for_a_username_refuse_even_the_right_password_for_fifteen_minutes(
+def fail(
+    session: Session, clock: FakeClock, times: int, username: str = "alice", ip: str = IP
+) -> None:
+    """``times`` wrong passwords for ``username`` from ``ip``, each as soon as the rate limit
+    lets it through (the clock moves on by the wait it asks for)."""
+    for _ in range(times):
+        try:
+            log_in(session, clock, username, "wrong-password", ip=ip)
+        except TooManyAttempts as refused:
+            clock.advance(timedelta(seconds=refused.retry_after))
+            with pytest.raises(LoginFailed):
+                log_in(session, clock, username, "wrong-password", ip=ip)
+        except LoginFailed:
+            pass
+
+
+def test_failures_at_one_account_from_one_address_make_it_wait_longer_each_time(
     city: Container, session: Session, clock: FakeClock
 ) -> None:
     make(session, clock, "alice")
-    for i in range(ratelimit.PER_USERNAME):
+    fail(session, clock, ratelimit.PAIR_FREE)
+    waits = []
+    for _ in range(4):
+        with pytest.raises(TooManyAttempts) as caught:
+            log_in(session, clock, "alice", USER_PASSWORD)  # even the right password waits
+        waits.append(caught.value.retry_after)
+        clock.advance(timedelta(seconds=caught.value.retry_after))
         with pytest.raises(LoginFailed):
-            log_in(session, clock, "alice", "wrong-password", ip=f"10.0.0.{i + 10}")
-        clock.advance(timedelta(minutes=1))
+            log_in(session, clock, "alice", "wrong-password")
+    assert waits == [1, 2, 4, 8]
+    clock.advance(timedelta(seconds=16))
+    assert log_in(session, clock, "alice", USER_PASSWORD).username == "alice"
+
+
+def test_an_attackers_failures_from_one_address_never_stop_the_owner_at_another(
+    city: Container, session: Session, clock: FakeClock
+) -> None:
+    make(session, clock, "alice")
+    fail(session, clock, 40, ip="203.0.113.9")
     with pytest.raises(TooManyAttempts) as caught:
-        log_in(session, clock, "alice", USER_PASSWORD, ip="10.9.9.9")
-    assert caught.value.retry_after == 10 * 60, "the first failure leaves the window in 10 min"
-    clock.advance(timedelta(minutes=10))
-    assert log_in(session, clock, "alice", USER_PASSWORD).username == "alice"
+        log_in(session, clock, "alice", USER_PASSWORD, ip="203.0.113.9")
+    assert caught.value.retry_after == ratelimit.LONGEST_DELAY.total_seconds()
+    assert log_in(session, clock, "alice", USER_PASSWORD, ip="10.0.0.2").username == "alice"
 
 
-def test_a_success_clears_the_usernames_failures(
+def test_an_account_attacked_from_many_addresses_slows_each_of_them_but_not_a_clean_one(
     city: Container, session: Session, clock: FakeClock
 ) -> None:
     make(session, clock, "alice")
-    for _ in range(ratelimit.PER_USERNAME - 1):
-        with pytest.raises(LoginFailed):
-            log_in(session, clock, "alice", "wrong-password")
+    for i in range(ratelimit.ACCOUNT_FREE + 2):
+        fail(session, clock, 1, ip=f"198.51.100.{i}")
+    with pytest.raises(TooManyAttempts) as caught:  # one failure from here, yet it must wait
+        log_in(session, clock, "alice", "wrong-password", ip="198.51.100.0")
+    assert caught.value.retry_after == ratelimit.account_delay(ratelimit.ACCOUNT_FREE + 2).seconds
+    with pytest.raises(LoginFailed):  # an address that has not failed yet is not held back
+        log_in(session, clock, "alice", "wrong-password", ip="198.51.100.200")
+    assert log_in(session, clock, "alice", USER_PASSWORD, ip="10.0.0.2").username == "alice"
+
+
+def test_a_success_clears_the_failures_of_its_address(
+    city: Container, session: Session, clock: FakeClock
+) -> None:
+    make(session, clock, "alice")
+    fail(session, clock, ratelimit.PAIR_FREE + 2)
+    clock.advance(ratelimit.LONGEST_DELAY)
     log_in(session, clock, "alice", USER_PASSWORD)
-    for _ in range(ratelimit.PER_USERNAME - 1):
-        with pytest.raises(LoginFailed):
-            log_in(session, clock, "alice", "wrong-password")
-    assert log_in(session, clock, "alice", USER_PASSWORD).username == "alice"
+    fail(session, clock, ratelimit.PAIR_FREE)
+    with pytest.raises(TooManyAttempts) as caught:
+        log_in(session, clock, "alice", USER_PASSWORD)
+    assert caught.value.retry_after == 1, "counted afresh since the success"
 
 
 def test_twenty_failures_from_one_address_refuse_every_username_from_it(
     city: Container, session: Session, clock: FakeClock
 ) -> None:
     make(session, clock, "alice")
-    for i in range(ratelimit.PER_IP):
+    for i in range(ratelimit.ADDRESS_LIMIT):
         with pytest.raises(LoginFailed):
             log_in(session, clock, f"guess{i}", "wrong-password")
     with pytest.raises(TooManyAttempts) as caught:
         log_in(session, clock, "alice", USER_PASSWORD)
     assert caught.value.retry_after == 15 * 60
     assert log_in(session, clock, "alice", USER_PASSWORD, ip="10.0.0.2").username == "alice"
-    clock.advance(ratelimit.WINDOW)
+    clock.advance(ratelimit.ADDRESS_WINDOW)
     assert log_in(session, clock, "alice", USER_PASSWORD).username == "alice"
 
 

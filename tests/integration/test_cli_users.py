@@ -93,6 +93,14 @@ def test_a_user_is_created_with_the_password_from_standard_input(city: Container
         (["--role", "admin"], "short\nshort\n", "password: at least 10"),
         (["--role", "admin"], "newcomer01\nnewcomer01\n", "must not be the username"),
         (["--role", "admin"], f"{PASSWORD}\n{PASSWORD}x\n", "the two entries differ"),
+        (["--role", "admin", "--password-stdin"], "aaaaaaaaaa\n", "repeats characters"),
+        (["--role", "admin", "--password-stdin"], "password123\n", "most common passwords"),
+        (
+            ["--role", "admin", "--name", "Zhang Wei", "--password-stdin"],
+            "ZhangWei2024!\n",
+            "contains the username or the name",
+        ),
+        (["--role", "admin", "--password-stdin"], "Newcomer01-2025\n", "username or the name"),
         (["--role", "admin", "--password-stdin"], "\n", "held no password"),
     ],
 )
@@ -169,6 +177,17 @@ def test_a_new_password_is_set_and_ends_the_users_sessions(city: Container) -> N
         )
         user = accounts.user_by_username(session=session, username="alice")
         assert passwords.verify_password(user.password_hash, "another-pw-42")
+
+
+def test_a_new_password_easy_to_guess_is_refused_saying_why_and_the_old_one_stays(
+    city: Container,
+) -> None:
+    ecoradar("users", "create", "alice", "--role", "admin", "--password-stdin", stdin=PASSWORD)
+    code, _, err = ecoradar("users", "password", "alice", "--password-stdin", stdin="qwertyuiop")
+    assert code == 1 and "too easy to guess" in err
+    with city.reading() as session:
+        user = accounts.user_by_username(session=session, username="alice")
+        assert passwords.verify_password(user.password_hash, PASSWORD)
 
 
 # --- tokens -------------------------------------------------------------------------------

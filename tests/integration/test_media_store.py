@@ -14,13 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoradar.config import Settings
-from ecoradar.core.errors import NotFoundError
-from ecoradar.media import service
+from ecoradar.core.errors import InputError, NotFoundError
 from ecoradar.media.inspect import MediaLimits, MediaRefused
 from ecoradar.media.models import MediaFile
 from ecoradar.media.schemas import MediaFilePublic, MediaFileRead
-from ecoradar.media.service import file_response, open_media, store_upload
-from tests.unit.test_media_inspect import PDF, dms, encode, gps_ifd, photo, with_exif
+from ecoradar.media.service import file_response, media_path, open_media, own_upload, store_upload
+from tests.unit.test_media_inspect import PDF, dms, encode, gps_ifd, photo, strip_exif, with_exif
 
 NOW = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
 LIMITS = MediaLimits()
@@ -101,7 +100,9 @@ def test_a_pdf_is_stored_as_sent_without_a_thumbnail(session: Session, home: Pat
         open_media(session=session, home=home, media_id=media.id, thumbnail=True)
 
 
-def test_the_same_content_uploaded_twice_is_stored_once(session: Session, home: Path) -> None:
+def test_the_same_content_uploaded_twice_is_stored_once_with_a_row_per_upload(
+    session: Session, home: Path
+) -> None:
     data = encode(photo(4))
     first = _store(session, home, data, "first.jpg")
     second = store_upload(
@@ -113,28 +114,77 @@ def test_the_same_content_uploaded_twice_is_stored_once(session: Session, home: 
         uploaded_by=None,
         limits=LIMITS,
     )
-    assert second.id == first.id
-    assert (second.original_name, second.uploaded_by) == ("first.jpg", "grid:zhang")
-    assert _count(session) == 1
-    assert len(_files(home)) == 2
+    assert second.id != first.id and second.sha256 == first.sha256
+    assert (second.original_name, second.uploaded_by, second.uploaded_at) == (
+        "second.jpg",
+        None,
+        NOW.replace(hour=5),
+    )
+    assert _count(session) == 2
+    assert len(_files(home)) == 2  # one file and one thumbnail, shared
+    assert media_path(home, first) == media_path(home, second)
 
 
-def test_a_lost_race_for_the_same_content_returns_the_winners_row(
-    session: Session, home: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_stripped_copy_of_someone_elses_photo_gets_nothing_of_the_original(
+    session: Session, home: Path
 ) -> None:
-    data = encode(photo(5))
-    winner = _store(session, home, data)
-    look_ups: list[str] = []
-    real = service._by_sha
+    original = with_exif(
+        gps_ifd("N", dms(30, 15, 36.0), "E", dms(120, 9, 18.0)),
+        taken="2026:11:02 09:30:05",
+        make="Xiaomi",
+        model="14 Pro",
+    )
+    bureau = _store(session, home, original, "现场.jpg")
+    copy = store_upload(
+        session=session,
+        home=home,
+        data=strip_exif(original),
+        filename="copy.jpg",
+        now=NOW.replace(hour=6),
+        uploaded_by="user:9:company",
+        limits=LIMITS,
+    )
+    assert copy.sha256 == bureau.sha256  # the same stored bytes: only the file is shared
+    assert copy.id != bureau.id
+    read = MediaFileRead.of(copy).model_dump()
+    assert (read["gps_lat"], read["gps_lon"], read["taken_at_local"], read["camera"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert (read["original_name"], read["uploaded_by"]) == ("copy.jpg", "user:9:company")
+    assert read["uploaded_at"].isoformat() == "2026-11-02T14:30:00+08:00"
+    session.expire_all()
+    kept = session.get(MediaFile, bureau.id)
+    assert kept is not None and (kept.gps_lat, kept.camera) == (30.26, "Xiaomi 14 Pro")
 
-    def miss_once(db: Session, sha256: str) -> MediaFile | None:
-        look_ups.append(sha256)
-        return None if len(look_ups) == 1 else real(db, sha256)
 
-    monkeypatch.setattr(service, "_by_sha", miss_once)
-    loser = _store(session, home, data, "again.jpg")
-    assert loser.id == winner.id and len(look_ups) == 2
-    assert _count(session) == 1  # the session is still usable after the failed insert
+def test_a_caller_cites_its_own_uploads_and_any_other_id_gets_one_and_the_same_refusal(
+    session: Session, home: Path
+) -> None:
+    mine = _store(session, home, encode(photo(9)))
+    theirs = store_upload(
+        session=session,
+        home=home,
+        data=encode(photo(10)),
+        filename="t.jpg",
+        now=NOW,
+        uploaded_by="user:8:other",
+        limits=LIMITS,
+    )
+    owner = "grid:zhang"  # a shared actor (not user:/token:) owns nothing to cite
+    with pytest.raises(InputError):
+        own_upload(session=session, actor=owner, media_id=mine.id, field="photo_ids")
+    me = "user:7:zhang"
+    mine.uploaded_by = me
+    assert own_upload(session=session, actor=me, media_id=mine.id, field="photo_ids") is mine
+    refusals = []
+    for media_id in (theirs.id, theirs.id + 1000, 0, 2**40):
+        with pytest.raises(InputError) as caught:
+            own_upload(session=session, actor=me, media_id=media_id, field="photo_ids")
+        refusals.append(str(caught.value).replace(str(media_id), "N"))
+    assert refusals == ["photo_ids: no file N uploaded by you"] * 4
 
 
 def test_a_refused_upload_changes_nothing_on_disk_or_in_the_database(
@@ -199,8 +249,9 @@ def test_a_lost_file_is_written_again_when_the_same_content_is_uploaded(
     media = _store(session, home, data)
     _media, path = open_media(session=session, home=home, media_id=media.id)
     path.unlink()
-    assert _store(session, home, data).id == media.id
+    assert _store(session, home, data).id != media.id
     assert path.is_file()
+    assert open_media(session=session, home=home, media_id=media.id)[1] == path
 
 
 def _served(media: MediaFile, path: Path) -> Any:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from ecoradar.auth import tokens
 from ecoradar.bootstrap import bootstrap
 from ecoradar.cli import app
-from ecoradar.clues import catalog
+from ecoradar.clues import catalog, open311_submit
 from ecoradar.clues.intake import ClueIn, submit_clue
 from ecoradar.clues.models import Clue, IntakeAttempt
 from ecoradar.config import Settings
@@ -289,6 +290,7 @@ REFUSALS = [
     ({**ODOUR, "media_url": "javascript:alert(1)"}, 400, "media_url"),
     ({**ODOUR, "email": "x" * 300}, 400, "email: longer than"),
     ({**ODOUR, "extensions": "maybe"}, 400, "extensions"),
+    ({**ODOUR, "jurisdiction_id": "elsewhere"}, 404, "jurisdiction_id: 'elsewhere'"),
 ]
 
 
@@ -299,7 +301,7 @@ def test_a_refused_request_says_why_and_leaves_nothing_behind(city: City) -> Non
     assert city.counts() == (0, 0)
     with city.box.transaction() as session:
         refused = list(session.scalars(select(IntakeAttempt.accepted)))
-    assert refused == [False] * (len(REFUSALS) - 1)  # all but the bad extensions flag
+    assert refused == [False] * len(REFUSALS)  # every refusal counts against the key
 
 
 def test_too_many_requests_from_one_key_are_refused_with_retry_after(
@@ -322,6 +324,32 @@ def test_too_many_requests_from_one_key_are_refused_with_retry_after(
         assert limited.counts() == (2, 2)
         clock.advance(timedelta(hours=1, seconds=1))
         assert limited.post(**ODOUR).status_code == 200
+    finally:
+        box.close()
+
+
+def test_a_flood_of_invalid_requests_is_refused_by_the_rate_limit_before_the_form_is_read(
+    settings: Settings, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box = bootstrap(settings.model_copy(update={"clue_rate_limit_per_hour": 3}), clock=clock)
+    read: list[str] = []
+    clue_of = open311_submit.clue_of
+    monkeypatch.setattr(
+        open311_submit, "clue_of", lambda *args: read.append("form") or clue_of(*args)
+    )
+    try:
+        load_regions(box, tmp_path)
+        flood = City(box, TestClient(create_app_for(box)), make_key(box))
+        wrong = [{**ODOUR, "lat": "north"}, {**ODOUR, "jurisdiction_id": "x"}, {"lat": "1"}]
+        for fields in wrong:
+            assert flood.post(**fields).status_code in (400, 404)
+        assert len(read) == 1, "only the first wrong form got as far as its place"
+        for fields in [*wrong, {**ODOUR, "extensions": "maybe"}, ODOUR]:
+            response = flood.post(**fields)
+            assert response.status_code == 429 and "too many" in errors_of(response, 429)[0]
+        assert len(read) == 1, "a refused client's forms are not read"
+        with box.reading() as session:
+            assert list(session.scalars(select(IntakeAttempt.accepted))) == [False] * 3
     finally:
         box.close()
 

@@ -131,7 +131,8 @@ def _post(path: str, body: dict[str, Any] | Callable[[Target], dict[str, Any]]) 
 
 def _get(path: str) -> Send:
     def send(client: TestClient, t: Target, headers: dict[str, str]) -> httpx.Response:
-        url = path.format(pid=t.pid, public=t.world.public_photo, internal=t.world.internal_photo)
+        photos = t.world.photos[t.pid]
+        url = path.format(pid=t.pid, public=photos["public"], internal=photos["internal"])
         return client.get(url, headers=headers)
 
     return send
@@ -314,11 +315,12 @@ def stage(
 
 
 def register_routes() -> set[tuple[str, str]]:
-    from unittest.mock import MagicMock
-
+    from ecoradar.bootstrap import bootstrap
+    from ecoradar.config import Settings
     from ecoradar.web.app import create_app
 
-    app = create_app(MagicMock())
+    settings = Settings(environment="test", secret_key="x" * 40, database_url="sqlite://")
+    app = create_app(bootstrap(settings))
     found = set()
     for route in iter_route_contexts(app.routes):
         if route.path and route.path.startswith(PREFIXES):

@@ -94,7 +94,8 @@ def test_a_problem_goes_from_report_to_closure_and_reopens_on_dispute(
     )
     due = (container.clock.now() + timedelta(days=10)).isoformat()
     act("order_rectification", officer.headers, requirement="整改", rectification_due=due)
-    act("report_rectified", officer.headers, evidence={"text": "已整改", "attachment_ids": [photo]})
+    # evidence cites the submitter's own uploads: the worker's photo, by the worker
+    act("report_rectified", worker.headers, evidence={"text": "已整改", "attachment_ids": [photo]})
     act("close", officer.headers, note="已办结")
     detail = client.get(f"/api/problems/{pid}", headers=officer.headers).json()
     assert detail["state"] == "closed"

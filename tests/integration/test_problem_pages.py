@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from babel.messages.extract import extract
@@ -22,13 +22,16 @@ from sqlalchemy import func, select
 from ecoradar.audit.models import AuditEntry
 from ecoradar.bootstrap import Container
 from ecoradar.core.clock import CHINA_TZ, FakeClock
+from ecoradar.media.inspect import Reason
 from ecoradar.media.models import MediaFile
+from ecoradar.problems import workflow_payload as payload
 from ecoradar.problems.intake import FindingIn, record_finding
 from ecoradar.problems.models import Problem
 from ecoradar.problems.policy import load_policy
 from ecoradar.problems.scheduler import SchedulerReport, check_deadlines
 from ecoradar.registry.models import Enterprise
 from ecoradar.web.i18n import LOCALE_DIR
+from ecoradar.web.problem_forms import KNOWN
 from ecoradar.web.templating import TEMPLATE_DIR
 from tests.conftest import Login, MakeUser, log_in
 from tests.factories import CITY_ORIGIN, GAS_MN, load_small_registry, uscc
@@ -146,6 +149,13 @@ def as_user(client: TestClient, world: World, login: Login) -> str:
     """Log ``client`` in as ``login``; returns the session's CSRF token."""
     client.cookies.clear()
     return log_in(client, world.box, login).csrf_token
+
+
+def refusal_text(html: str) -> str:
+    """The words of the refusal the page shows (tags removed, spaces joined)."""
+    found = re.search(r'<div class="form-error action-error"[^>]*>(.*?)</div>', html, re.S)
+    assert found, "no refusal on the page"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
 
 
 def row_ids(html: str) -> list[int]:
@@ -359,16 +369,22 @@ def test_refusals_re_render_the_page_with_the_reason_and_change_nothing(
     assert post(client, f"/problems/{problem}/actions/accept", csrf).status_code == 303
     again = post(client, f"/problems/{problem}/actions/accept", csrf)
     assert again.status_code == 409
-    assert "cannot accept a problem that is accepted" in again.text
+    assert refusal_text(missing.text) == "操作未完成：请检查“理由”。 请填写“理由”。"
+    assert refusal_text(again.text) == (
+        "操作未完成：该问题当前的状态不允许此操作。 "
+        "该问题当前为“已受理”，只有处于“待受理”状态时才能进行此操作。"
+    )
 
     bad_id = post(client, f"/problems/{problem}/actions/assign", csrf, {"assignee_id": "x1"})
     assert bad_id.status_code == 422 and "assignee_id" in bad_id.text
     stranger = post(client, f"/problems/{problem}/actions/assign", csrf, {"assignee_id": "999999"})
-    assert stranger.status_code == 422 and "no active user 999999" in stranger.text
+    assert stranger.status_code == 422
+    assert "找不到此人，或其账号已停用" in refusal_text(stranger.text)
 
     worker_csrf = as_user(client, world, world.worker)
     forbidden = post(client, f"/problems/{problem}/actions/transfer", worker_csrf)
     assert forbidden.status_code == 403
+    assert refusal_text(forbidden.text) == "操作未完成：您无权对该问题办理此操作。"
     assert 'id="action-error"' in forbidden.text
     assert world.state(problem) == "accepted"
 
@@ -423,7 +439,8 @@ def test_the_whole_handling_through_the_forms_with_photos_and_evidence(
     at = world.clock.now().astimezone(CHINA_TZ).strftime("%Y-%m-%dT%H:%M")
     onsite = {"at": at, "lat": str(IN_G1[0]), "lon": str(IN_G1[1]), "text": "排口有异味"}
     no_photo = post(client, f"/problems/{problem}/actions/confirm", worker, onsite)
-    assert no_photo.status_code == 422 and "onsite.photo_ids" in no_photo.text
+    assert no_photo.status_code == 422
+    assert "请至少上传一张现场照片。" in refusal_text(no_photo.text)
     not_image = post(
         client,
         f"/problems/{problem}/actions/confirm",
@@ -483,6 +500,112 @@ def test_the_whole_handling_through_the_forms_with_photos_and_evidence(
     assert len(thumbnails) == 2
     image = client.get(f"/api/problems/{problem}/attachments/{thumbnails[0]}?thumbnail=true")
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+
+
+def verifying(client: TestClient, world: World) -> tuple[int, str]:
+    """A problem reported now, accepted, assigned to the grid worker and being verified (all in
+    the same minute); the worker's CSRF token (the client is logged in as the worker)."""
+    problem = world.report()
+    officer = as_user(client, world, world.officer)
+    post(client, f"/problems/{problem}/actions/accept", officer)
+    assign = {"assignee_id": str(world.worker.user_id)}
+    post(client, f"/problems/{problem}/actions/assign", officer, assign)
+    worker = as_user(client, world, world.worker)
+    post(client, f"/problems/{problem}/actions/start_verification", worker)
+    assert world.state(problem) == "verifying"
+    return problem, worker
+
+
+def test_the_on_site_form_with_its_default_time_works_in_the_minute_of_the_report(
+    client: TestClient, world: World
+) -> None:
+    world.clock.advance(timedelta(minutes=5, seconds=30))  # reported at 09:05:30 China time
+    problem, worker = verifying(client, world)
+    world.clock.advance(timedelta(seconds=15))  # 09:05:45: still the minute of the report
+    page = client.get(f"/problems/{problem}").text
+    field = re.search(r'<input type="datetime-local" name="at" value="([^"]*)"([^>]*)>', page)
+    assert field is not None
+    assert field.group(1) == "2026-11-02T09:05"  # now, to the minute the field offers
+    assert 'min="2026-11-02T09:05"' in field.group(2) and "max=" not in field.group(2)
+    onsite = {
+        "at": field.group(1),
+        "lat": str(IN_G1[0]),
+        "lon": str(IN_G1[1]),
+        "text": "排口有黑水",
+    }
+    photo = [("files", ("site.jpg", jpeg(), "image/jpeg"))]
+    confirmed = post(client, f"/problems/{problem}/actions/confirm", worker, onsite, files=photo)
+    assert confirmed.status_code == 303, refusal_text(confirmed.text)
+    assert world.state(problem) == "confirmed"
+
+
+def onsite_form(**changes: str) -> dict[str, str]:
+    form = {"at": "2026-11-02T09:30", "lat": str(IN_G1[0]), "lon": str(IN_G1[1]), "text": "黑水"}
+    return {**form, **changes}
+
+
+PHOTO = ("files", ("site.jpg", jpeg(), "image/jpeg"))
+ON_SITE_REFUSALS: list[tuple[dict[str, str], list[Any], str, str]] = [
+    (
+        onsite_form(at="2026-11-02T08:59"),
+        [PHOTO],
+        "核查时间（2026-11-02 08:59）早于问题上报时间（2026-11-02 09:00）：请填写上报之后的时间。",
+        "The time of the check (2026-11-02 08:59) is before the problem was reported "
+        "(2026-11-02 09:00): give a time at or after the report.",
+    ),
+    (
+        onsite_form(at="2026-11-02T11:00"),
+        [PHOTO],
+        "核查时间（2026-11-02 11:00）晚于当前时间：请填写实际核查的时间。",
+        "The time of the check (2026-11-02 11:00) is later than now: "
+        "give the time the check was made.",
+    ),
+    (onsite_form(at=""), [PHOTO], "请填写“核查时间（北京时间）”。", "Please fill in “Checked at"),
+    (onsite_form(at="yesterday"), [PHOTO], "不是有效的日期和时间", "is not a date and time."),
+    (onsite_form(lat=""), [PHOTO], "请填写位置", "Please give the position"),
+    (onsite_form(lat="north"), [PHOTO], "“纬度”不是数字。", "“Latitude” is not a number."),
+    (onsite_form(lat="95"), [PHOTO], "须为 -90 到 90 之间的数", "must be a number from -90 to 90"),
+    (onsite_form(), [], "请至少上传一张现场照片。", "Please add at least one photo taken on site."),
+    (onsite_form(text=" "), [PHOTO], "请填写“", "Please fill in “"),
+    (
+        onsite_form(),
+        [("files", ("site.txt", b"hello", "text/plain"))],
+        "无法接收“site.txt”",
+        "“site.txt” cannot be accepted",
+    ),
+]
+
+
+@pytest.mark.parametrize(("form", "files", "chinese", "english"), ON_SITE_REFUSALS)
+def test_refusals_of_the_on_site_form_are_sentences_in_the_pages_language(
+    client: TestClient,
+    world: World,
+    form: dict[str, str],
+    files: list[Any],
+    chinese: str,
+    english: str,
+) -> None:
+    problem, worker = verifying(client, world)
+    world.clock.advance(timedelta(hours=1))  # 10:00 China time
+    for language, expected in (({}, chinese), (EN, english)):
+        sent = post(
+            client,
+            f"/problems/{problem}/actions/confirm",
+            worker,
+            form,
+            files=files or None,
+            headers=language,
+        )
+        assert sent.status_code == 422
+        words = refusal_text(sent.text)
+        assert expected in words
+        assert not re.search(r"onsite|photo_ids|[a-z]_[a-z]|\(to confirm\)", words), words
+        if language:
+            assert not re.search(r"[\u4e00-\u9fff]", words), words
+        else:
+            plain = re.sub(r"JPEG|PNG|WebP|PDF|site\.txt", "", words)
+            assert not re.search(r"[A-Za-z]", plain), words
+    assert world.state(problem) == "verifying"
 
 
 def test_internal_notes_stay_with_the_officers_and_the_enterprise_waits_for_the_order(
@@ -594,6 +717,20 @@ def problem_messages() -> set[str]:
             ):
                 found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+def test_every_refusal_a_form_can_meet_has_a_sentence_on_the_page() -> None:
+    macros = (TEMPLATE_DIR / "problems" / "_macros.html").read_text(encoding="utf-8")
+    worded = set(re.findall(r'"([a-z_]+)"', macros.partition("macro refusal_detail")[2]))
+    api_only = {"not_text", "not_list", "not_record"}  # a form always sends text and lists
+    needed = (
+        (payload.CODES - api_only)
+        | {"dispute_window", "state", "extension_limit", "no_evidence"}  # the workflow's own
+        | {"not_photo", "position_required", "not_number", "not_date", "choose_file"}  # forms
+        | {code for _pattern, code in KNOWN}
+        | {f"media_{reason}" for reason in get_args(Reason)}
+    )
+    assert needed - worded == set()
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])

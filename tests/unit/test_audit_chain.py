@@ -279,3 +279,11 @@ def test_an_expected_head_cut_off_with_the_tail_is_reported() -> None:
     assert result.problem is not None
     assert f"the expected head {noted} is not in the chain" in result.problem
     assert result.count == 3
+
+
+def test_verify_continues_from_a_part_already_checked() -> None:
+    entries = chain_of(5)
+    result = verify(entries[3:], start_count=3, start_head=entries[2].hash)
+    assert (result.ok, result.count, result.head) == (True, 5, entries[-1].hash)
+    wrong = verify(entries[3:], start_count=3, start_head=entries[1].hash)
+    assert (wrong.ok, wrong.bad_id, wrong.problem) == (False, 4, RELINKED)

@@ -3,6 +3,8 @@ password hashing and where a login may send the browser back to."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,10 +13,10 @@ from argon2 import PasswordHasher
 from ecoradar.auth import credentials, passwords, ratelimit, rules
 from ecoradar.auth.principal import Principal
 from ecoradar.core.errors import InputError
+from ecoradar.web.i18n import translations
 from ecoradar.web.pages import local_path
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
-MINUTE = timedelta(minutes=1)
 
 
 def officer(*region_ids: int) -> Principal:
@@ -90,26 +92,62 @@ def test_the_actor_names_the_user_or_the_integration_token() -> None:
 # --- the rate limit -----------------------------------------------------------------------
 
 
-def test_five_failures_for_a_username_refuse_the_next_attempt_until_the_first_leaves_the_window(
-) -> None:  # fmt: skip
-    failures = [NOW - timedelta(minutes=m) for m in (14, 10, 6, 3, 1)]
-    verdict = ratelimit.judge(by_username=failures, by_ip=failures, now=NOW)
-    assert not verdict.allowed and verdict.reason == "username"
-    assert verdict.retry_after == 60, "the oldest failure leaves the window in a minute"
-    assert ratelimit.judge(by_username=failures[1:], by_ip=failures, now=NOW).allowed
+def pair(failures: int, last: timedelta, account: int | None = None) -> ratelimit.Failures:
+    """``failures`` at this username from this address, the newest ``last`` ago."""
+    return ratelimit.Failures(
+        pair=failures, pair_last=NOW - last, account=failures if account is None else account
+    )
 
 
-def test_twenty_failures_from_one_address_refuse_the_next_attempt() -> None:
-    failures = [NOW - timedelta(seconds=30 * i) for i in range(20)]
-    verdict = ratelimit.judge(by_username=[], by_ip=failures, now=NOW)
-    assert not verdict.allowed and verdict.reason == "ip"
-    assert verdict.retry_after == (ratelimit.WINDOW - timedelta(seconds=30 * 19)).seconds
-    assert ratelimit.judge(by_username=[], by_ip=failures[:19], now=NOW).allowed
+def test_the_first_failures_at_an_account_from_an_address_cost_nothing() -> None:
+    assert ratelimit.judge(ratelimit.Failures(), NOW).allowed
+    assert ratelimit.judge(pair(ratelimit.PAIR_FREE - 1, timedelta(0)), NOW).allowed
 
 
-def test_the_wait_is_at_least_a_second() -> None:
-    failures = [NOW - ratelimit.WINDOW + timedelta(milliseconds=1)] * 5
-    assert ratelimit.retry_after(failures, 5, NOW) == 1
+def test_each_further_failure_from_the_address_doubles_the_wait_up_to_fifteen_minutes() -> None:
+    waits = [
+        ratelimit.judge(pair(n, timedelta(0)), NOW).retry_after
+        for n in range(ratelimit.PAIR_FREE, ratelimit.PAIR_FREE + 12)
+    ]
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]
+    verdict = ratelimit.judge(pair(ratelimit.PAIR_FREE + 3, timedelta(seconds=5)), NOW)
+    assert (verdict.allowed, verdict.retry_after, verdict.reason) == (False, 3, "pair")
+    assert ratelimit.judge(pair(ratelimit.PAIR_FREE + 3, timedelta(seconds=8)), NOW).allowed
+    assert ratelimit.pair_delay(10**9) == ratelimit.LONGEST_DELAY, "no huge numbers"
+
+
+def test_an_account_failing_from_many_addresses_slows_each_address_that_failed_for_it() -> None:
+    attacked = ratelimit.ACCOUNT_FREE + 1
+    verdict = ratelimit.judge(pair(1, timedelta(seconds=10), account=attacked), NOW)
+    assert (verdict.allowed, verdict.reason) == (False, "account")
+    assert verdict.retry_after == 60 - 10, "30 s doubled once, counted from its own failure"
+    assert ratelimit.judge(pair(1, timedelta(minutes=1), account=attacked), NOW).allowed
+    assert ratelimit.judge(pair(1, timedelta(0), account=ratelimit.ACCOUNT_FREE - 1), NOW).allowed
+
+
+def test_an_address_that_never_failed_for_the_account_is_never_held_back_by_it() -> None:
+    under_attack = ratelimit.Failures(pair=0, pair_last=None, account=10**6)
+    assert ratelimit.judge(under_attack, NOW).allowed
+
+
+def test_twenty_failures_from_one_address_refuse_its_next_attempt_whatever_the_username() -> None:
+    times = [NOW - timedelta(seconds=30 * i) for i in range(ratelimit.ADDRESS_LIMIT)]
+    verdict = ratelimit.judge(ratelimit.Failures(address=times), NOW)
+    assert (verdict.allowed, verdict.reason) == (False, "address")
+    assert verdict.retry_after == (ratelimit.ADDRESS_WINDOW - timedelta(seconds=30 * 19)).seconds
+    assert ratelimit.judge(ratelimit.Failures(address=times[:19]), NOW).allowed
+    old = [NOW - ratelimit.ADDRESS_WINDOW] * ratelimit.ADDRESS_LIMIT
+    assert ratelimit.judge(ratelimit.Failures(address=old), NOW).allowed, "out of the window"
+
+
+def test_the_wait_is_at_least_a_second_and_the_longest_limit_answers() -> None:
+    times = [NOW - ratelimit.ADDRESS_WINDOW + timedelta(milliseconds=1)] * 20
+    assert ratelimit.address_wait(times, NOW) == 1
+    both = ratelimit.Failures(
+        pair=ratelimit.PAIR_FREE, pair_last=NOW, account=3, address=[NOW] * 20
+    )
+    verdict = ratelimit.judge(both, NOW)
+    assert (verdict.retry_after, verdict.reason) == (15 * 60, "address")
 
 
 # --- secrets and CSRF ---------------------------------------------------------------------
@@ -208,6 +246,61 @@ def test_a_new_password_has_ten_characters_and_is_not_the_username() -> None:
         passwords.check_new_password("short", username="alice")
     with pytest.raises(InputError, match="username"):
         passwords.check_new_password("AliceWang99", username="alicewang99")
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("aaaaaaaaaa", "repeats characters"),
+        ("abcabcabcabc", "repeats characters"),
+        ("password123", "most common passwords"),
+        ("qwertyuiop", "most common passwords"),
+        ("zxcvbnm,./", "row or pattern of keys"),
+        ("abcdefghijkl", "sequence such as abc"),
+        ("1234567890", "most common passwords"),
+        ("19871010", "at least 10"),
+        ("alicewang1987", "username or the name"),
+        ("Wang-Alice-99", "username or the name"),
+    ],
+)
+def test_a_common_or_trivial_password_is_refused_saying_why(password: str, why: str) -> None:
+    with pytest.raises(passwords.WeakPassword, match=why):
+        passwords.check_new_password(
+            password, username="alice", details=("Alice Wang", "alice.wang@example.cn")
+        )
+
+
+def test_the_test_password_and_passphrases_are_accepted() -> None:
+    for password in ("correct-horse-battery", "ten-chars!", "river lantern oxide"):
+        passwords.check_new_password(password, username="alice", details=("王丽", None))
+
+
+def test_the_random_passwords_of_the_demo_accounts_are_accepted() -> None:
+    for _ in range(300):
+        secret = secrets.token_urlsafe(12)  # as ``simulate.load.ensure_demo_accounts`` makes them
+        passwords.check_new_password(secret, username="admin", details=("admin", None))
+
+
+def test_a_very_long_password_is_judged_quickly_by_its_beginning() -> None:
+    passwords.check_new_password("river lantern oxide " * 50, username="alice")
+    with pytest.raises(passwords.WeakPassword, match="repeats"):
+        passwords.check_new_password("a" * 1000, username="alice")
+
+
+def test_the_refusal_reads_in_each_language() -> None:
+    refusal = passwords.WeakPassword("guessable", why="repeat")
+    assert refusal.message(translations("en").gettext) == str(refusal)
+    assert refusal.message(translations("zh_CN").gettext) == (
+        "密码：太容易被猜中（其中重复了字符或词语）；请改用由几个不常见的词组成的较长口令"
+    )
+    for kind, values in (("short", {"minimum": 10, "length": 3}), ("long", {"maximum": 9})):
+        chinese = passwords.WeakPassword(kind, **values).message(translations("zh_CN").gettext)
+        assert chinese.startswith("密码：")
+    for why in passwords.WHY:
+        chinese = passwords.WeakPassword("guessable", why=why).message(
+            translations("zh_CN").gettext
+        )
+        assert not re.search(r"[a-z]{4,}", chinese.replace("abc", "")), chinese
 
 
 # --- where a login may send the browser back to -------------------------------------------

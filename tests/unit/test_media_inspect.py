@@ -89,6 +89,19 @@ def with_exif(
     return encode(photo(7, size), fmt, exif=exif.tobytes())
 
 
+def strip_exif(jpeg: bytes) -> bytes:
+    """The JPEG without its APP1 segments (EXIF, XMP) and otherwise byte for byte the same, as a
+    tool that strips metadata losslessly leaves it: the same pixels, no position or time."""
+    assert jpeg[:2] == b"\xff\xd8", "not a JPEG"
+    kept, at = bytearray(jpeg[:2]), 2
+    while jpeg[at + 1] != 0xDA:  # up to the start of scan; the rest is image data
+        end = at + 2 + int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        if jpeg[at + 1] != 0xE1:
+            kept += jpeg[at:end]
+        at = end
+    return bytes(kept + jpeg[at:])
+
+
 def dms(degrees: int, minutes: int, seconds: float) -> tuple[IFDRational, ...]:
     return (IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(int(seconds * 100), 100))
 
@@ -174,6 +187,18 @@ def test_re_encoding_the_same_upload_gives_the_same_bytes() -> None:
     assert (
         inspect_upload(original, "a.jpg", LIMITS).data == inspect_upload(original, "b", LIMITS).data
     )
+
+
+def test_a_copy_stripped_of_exif_is_stored_as_the_same_bytes_without_the_facts() -> None:
+    original = with_exif(
+        gps_ifd("N", dms(30, 15, 36.0), "E", dms(120, 9, 18.0)), taken="2026:11:02 09:30:05"
+    )
+    stripped = strip_exif(original)
+    assert len(stripped) < len(original) and b"Exif" not in stripped
+    full, bare = inspect_upload(original, "a.jpg", LIMITS), inspect_upload(stripped, "b", LIMITS)
+    assert (full.gps, full.taken_at_local) == ((30.26, 120.155), "2026-11-02T09:30:05")
+    assert (bare.gps, bare.taken_at_local, bare.camera) == (None, None, None)
+    assert bare.data == full.data and bare.sha256 == full.sha256
 
 
 def test_a_pdf_is_stored_as_sent_and_is_not_public_safe() -> None:

@@ -233,16 +233,25 @@ def fields_of(entry: Entry) -> dict[str, Any]:
     return {name: getattr(entry, name) for name in HASHED_FIELDS}
 
 
-def verify(entries: Iterable[Entry], *, expect_head: str | None = None) -> VerifyResult:
+def verify(
+    entries: Iterable[Entry],
+    *,
+    expect_head: str | None = None,
+    start_count: int = 0,
+    start_head: str = GENESIS,
+) -> VerifyResult:
     """Check ``entries`` (the whole log, in id order) and stop at the first problem.
 
     In order, each entry must have the next id (ids start at 1 and have no gaps), carry the
     previous entry's hash as ``prev_hash`` (``GENESIS`` for the first), and have a ``hash`` that
     matches its content. With ``expect_head`` (a head noted earlier) that hash must be one of
     the entries' hashes, else the log lost its tail or was rewritten.
+
+    ``start_count`` and ``start_head``: ``entries`` continue a part of the log already checked,
+    which ended with entry ``start_count`` of hash ``start_head`` (the count includes it).
     """
-    count = 0
-    head = GENESIS
+    count = start_count
+    head = start_head
     expected_at: int | None = None
     for entry in entries:
         problem = _problem(entry, count + 1, head)

@@ -221,19 +221,43 @@ def verify_log(
 ) -> chain.VerifyResult:
     """Verify the whole log (``chain.verify``), reading ``batch`` rows at a time in id order
     without keeping them in the session."""
+    return chain.verify(entries(session=session, batch=batch), expect_head=expect_head)
+
+
+def entries(
+    *, session: Session, batch: int = DEFAULT_BATCH, after: int = 0, upto: int | None = None
+) -> Iterator[chain.EntryData]:
+    """The entries with ``after < id <= upto`` (every one from ``after`` on without ``upto``)
+    in id order, as plain data, read ``batch`` rows per query."""
     if batch < 1:
         raise InputError(f"batch must be at least 1, not {batch}")
-    return chain.verify(_stream(session, batch), expect_head=expect_head)
+    return _stream(session, batch, after, upto)
 
 
-def _stream(session: Session, batch: int) -> Iterator[chain.EntryData]:
+def head(*, session: Session) -> tuple[int, str]:
+    """The id and hash of the newest entry: ``(0, GENESIS)`` for an empty log."""
+    return _head(session)
+
+
+def hash_at(*, session: Session, entry_id: int) -> str | None:
+    """The stored hash of entry ``entry_id`` (``GENESIS`` for 0; ``None``: no such entry)."""
+    if entry_id == 0:
+        return chain.GENESIS
+    return session.scalar(select(AuditEntry.hash).where(AuditEntry.id == entry_id))
+
+
+def _stream(
+    session: Session, batch: int, after: int, upto: int | None
+) -> Iterator[chain.EntryData]:
     columns = [AuditEntry.__table__.c[name] for name in (*chain.HASHED_FIELDS, "prev_hash", "hash")]
-    last: int | None = None
+    last: int | None = after or None  # from the start: ids below 1 are read too (and refused)
     while True:
-        statement = select(*columns).order_by(AuditEntry.id).limit(batch)
+        statement = select(*columns).order_by(AuditEntry.id)
         if last is not None:
             statement = statement.where(AuditEntry.id > last)
-        rows = session.execute(statement).all()
+        if upto is not None:
+            statement = statement.where(AuditEntry.id <= upto)
+        rows = session.execute(statement.limit(batch)).all()
         for row in rows:
             yield chain.EntryData(**row._mapping)
         if len(rows) < batch:

@@ -13,9 +13,12 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
 
-from ecoradar.auth import service, sessions
+from ecoradar.auth import sessions
 from ecoradar.auth.errors import LoginFailed, TooManyAttempts
+from ecoradar.auth.login import log_in
+from ecoradar.auth.models import User
 from ecoradar.auth.views import client_ip
 from ecoradar.bootstrap import Container
 from ecoradar.core.clock import CHINA_TZ
@@ -73,23 +76,16 @@ def login(
             request, "login.html", status_code=403, next_path=target, username="", error="origin"
         )
     now = box.clock.now()
-    failed = False
+
+    def start(session: Session, user: User) -> sessions.NewSession:
+        if cookie:
+            sessions.end_session(session=session, secret=cookie, now=now)
+        return sessions.start_session(session=session, user=user, now=now)
+
     try:
-        with box.transaction() as session:
-            try:
-                user = service.authenticate(
-                    session=session,
-                    username=username,
-                    password=password,
-                    ip=client_ip(request),
-                    now=now,
-                )
-            except LoginFailed:  # the failed attempt is committed
-                failed = True
-            else:
-                if cookie:
-                    sessions.end_session(session=session, secret=cookie, now=now)
-                started = sessions.start_session(session=session, user=user, now=now)
+        started = log_in(
+            box, username=username, password=password, ip=client_ip(request), via="page", then=start
+        )
     except TooManyAttempts as exc:
         return render(
             request,
@@ -101,7 +97,7 @@ def login(
             error="limited",
             retry_at=retry_time(now, exc.retry_after),
         )
-    if failed:
+    except LoginFailed:
         return render(
             request, "login.html", status_code=401, next_path=target, username=username,
             error="failed",

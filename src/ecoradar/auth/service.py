@@ -4,23 +4,20 @@ principal of a user. Browser sessions are in ``sessions``, API tokens in ``token
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ecoradar.audit import service as audit
-from ecoradar.auth import passwords, ratelimit, rules
-from ecoradar.auth.errors import LoginFailed, TooManyAttempts
-from ecoradar.auth.models import ApiToken, AuthSession, LoginAttempt, User
+from ecoradar.auth import login, passwords, rules
+from ecoradar.auth.login import Via
+from ecoradar.auth.models import ApiToken, AuthSession, User
 from ecoradar.auth.principal import Principal
 from ecoradar.core.errors import ConflictError, InputError, NotFoundError
 from ecoradar.regions.models import Region
 from ecoradar.regions.service import subtree_ids
 from ecoradar.registry.models import Enterprise
-
-ATTEMPTS_KEPT = timedelta(days=30)
-"""Login attempts older than this are deleted (at the next login)."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +98,7 @@ def create_user(
     session: Session,
     username: str,
     role: str,
-    password: str,
+    password: str | passwords.NewPassword,
     now: datetime,
     display_name: str = "",
     region: str | None = None,
@@ -117,11 +114,14 @@ def create_user(
     checked = check_new_user(
         session=session, username=username, role=role, region=region, enterprise=enterprise
     )
-    passwords.check_new_password(password, username=checked.username)
+    if not isinstance(password, passwords.NewPassword):
+        password = passwords.prepare(
+            password, username=checked.username, details=(display_name, email)
+        )
     user = User(
         username=checked.username,
         display_name=display_name.strip() or checked.username,
-        password_hash=passwords.hash_password(password),
+        password_hash=password.password_hash,
         role=role,
         region_id=checked.region_id,
         enterprise_id=checked.enterprise_id,
@@ -275,15 +275,27 @@ def enable_user(*, session: Session, user: User, now: datetime, actor: str = CLI
 
 
 def set_password(
-    *, session: Session, user: User, password: str, now: datetime, actor: str = CLI_ACTOR
+    *,
+    session: Session,
+    user: User,
+    password: str | passwords.NewPassword,
+    now: datetime,
+    actor: str = CLI_ACTOR,
 ) -> User:
-    """Change ``user``'s password; every session of the user ends at once."""
-    passwords.check_new_password(password, username=user.username)
-    user.password_hash = passwords.hash_password(password)
+    """Change ``user``'s password; every session of the user ends at once. A ``NewPassword``
+    was checked and hashed before the transaction (``passwords.prepare``)."""
+    if not isinstance(password, passwords.NewPassword):
+        password = passwords.prepare(password, username=user.username, details=details_of(user))
+    user.password_hash = password.password_hash
     revoke_credentials(session=session, user_id=user.id, now=now, tokens=False)
     session.flush()
     _audit(session, now, actor, "user.password", user)
     return user
+
+
+def details_of(user: User) -> tuple[str | None, ...]:
+    """What a user's new password must not be made of, besides the username."""
+    return (user.display_name, user.email)
 
 
 def revoke_credentials(*, session: Session, user_id: int, now: datetime, tokens: bool) -> None:
@@ -301,54 +313,20 @@ def revoke_credentials(*, session: Session, user_id: int, now: datetime, tokens:
         )
 
 
-def authenticate(*, session: Session, username: str, password: str, ip: str, now: datetime) -> User:
-    """The active user with this username and password.
+def authenticate(
+    *, session: Session, username: str, password: str, ip: str, now: datetime, via: Via = "cli"
+) -> User:
+    """The active user with this username and password, checked and recorded in ``session``
+    (``login.log_in`` does the same without holding a write lock while it hashes).
 
-    Raises ``TooManyAttempts`` (before looking at the password) when the rate limit is
-    reached, and ``LoginFailed`` - one message - for an unknown username, a wrong password or
-    a disabled account; every verdict but the rate limit's is recorded. A hash made with
-    older argon2 parameters is replaced by a fresh one.
+    Raises ``TooManyAttempts`` (before looking at the password) when the rate limit refuses,
+    and ``LoginFailed`` - one message - for an unknown username, a wrong password or a
+    disabled account; every verdict but the rate limit's is recorded, a success in the audit
+    log too. A hash made with older argon2 parameters is replaced by a fresh one.
     """
-    name = username.strip().lower()[:64]
-    ip = ip[:64]
-    since = now - ratelimit.WINDOW
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.id)).where(
-            LoginAttempt.username == name, LoginAttempt.succeeded.is_(True)
-        )
-    )
-    by_username = session.scalars(
-        select(LoginAttempt.at).where(
-            LoginAttempt.username == name,
-            LoginAttempt.at > since,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.id > (last_success or 0),
-        )
-    ).all()
-    by_ip = session.scalars(
-        select(LoginAttempt.at).where(
-            LoginAttempt.ip == ip, LoginAttempt.at > since, LoginAttempt.succeeded.is_(False)
-        )
-    ).all()
-    verdict = ratelimit.judge(by_username=by_username, by_ip=by_ip, now=now)
-    if not verdict.allowed:
-        raise TooManyAttempts(verdict.retry_after)
-    user = session.scalar(select(User).where(User.username == name))
-    if user is None:
-        passwords.dummy_verify(password)
-        ok = False
-    else:
-        ok = passwords.verify_password(user.password_hash, password) and user.is_active
-    session.add(LoginAttempt(username=name, ip=ip, at=now, succeeded=ok))
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - ATTEMPTS_KEPT))
-    if not ok or user is None:
-        session.flush()
-        raise LoginFailed()
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
-    user.last_login_at = now
-    session.flush()
-    return user
+    candidate = login.look_up(session=session, username=username, ip=ip, now=now)
+    checked = login.check(candidate, password)
+    return login.record(session=session, candidate=candidate, checked=checked, now=now, via=via)
 
 
 def principal_of(

@@ -17,6 +17,7 @@ from ecoradar.auth import credentials
 from ecoradar.auth.models import AuthSession, User
 from ecoradar.auth.principal import Principal
 from ecoradar.auth.service import principal_of
+from ecoradar.core.bookkeeping import Touches
 
 COOKIE = "ecoradar_session"
 IDLE = timedelta(hours=8)
@@ -43,9 +44,11 @@ class LiveSession:
     csrf_token: str
 
 
-def is_live(row: AuthSession, now: datetime) -> bool:
-    """Not revoked, not past its absolute end, and used within the idle timeout."""
-    return row.revoked_at is None and now < row.expires_at and now < row.last_seen_at + IDLE
+def is_live(row: AuthSession, now: datetime, seen: datetime | None = None) -> bool:
+    """Not revoked, not past its absolute end, and used within the idle timeout (``seen``: a
+    later use not yet written)."""
+    last = row.last_seen_at if seen is None else max(seen, row.last_seen_at)
+    return row.revoked_at is None and now < row.expires_at and now < last + IDLE
 
 
 def start_session(*, session: Session, user: User, now: datetime) -> NewSession:
@@ -69,9 +72,12 @@ def start_session(*, session: Session, user: User, now: datetime) -> NewSession:
     return NewSession(secret, row.csrf_token, row.expires_at)
 
 
-def session_principal(*, session: Session, secret: str, now: datetime) -> LiveSession | None:
+def session_principal(
+    *, session: Session, secret: str, now: datetime, touches: Touches | None = None
+) -> LiveSession | None:
     """The principal of a live session whose user is active, or ``None``. Marks the session
-    as used (at most once a minute)."""
+    as used (at most once a minute): in ``touches``, to be written apart from this unit of work
+    (which may only read), else in the row itself."""
     if not secret or len(secret) > 256:
         return None
     found = session.execute(
@@ -82,10 +88,14 @@ def session_principal(*, session: Session, secret: str, now: datetime) -> LiveSe
     if found is None:
         return None
     row, user = found
-    if not is_live(row, now) or not user.is_active:
+    seen = touches.pending(AuthSession.last_seen_at, row.id) if touches is not None else None
+    if not is_live(row, now, seen) or not user.is_active:
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
+    if now - max(seen or row.last_seen_at, row.last_seen_at) >= TOUCH_EVERY:
+        if touches is not None:
+            touches.touch(AuthSession.last_seen_at, row.id, now)
+        else:
+            row.last_seen_at = now
     principal = principal_of(session=session, user=user, session_id=row.id)
     return LiveSession(principal, row.csrf_token)
 

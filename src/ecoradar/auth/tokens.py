@@ -16,6 +16,7 @@ from ecoradar.auth import credentials, rules
 from ecoradar.auth.models import ApiToken, User, token_scopes
 from ecoradar.auth.principal import Principal
 from ecoradar.auth.service import principal_of, user_by_username
+from ecoradar.core.bookkeeping import Touches
 from ecoradar.core.errors import AuthenticationRequired, ConflictError, InputError, NotFoundError
 from ecoradar.regions.models import Region
 from ecoradar.regions.service import subtree_ids
@@ -200,9 +201,12 @@ def revoke_token(
     return token
 
 
-def token_principal(*, session: Session, secret: str, now: datetime) -> Principal:
+def token_principal(
+    *, session: Session, secret: str, now: datetime, touches: Touches | None = None
+) -> Principal:
     """The principal of a bearer token; ``AuthenticationRequired`` for an unknown, revoked or
-    expired token and for one whose user is disabled. Marks the token as used."""
+    expired token and for one whose user is disabled. Marks the token as used: in ``touches``,
+    to be written apart from this unit of work (which may only read), else in the row."""
     token = None
     if secret and len(secret) <= 256:
         token = session.scalar(
@@ -213,8 +217,14 @@ def token_principal(*, session: Session, secret: str, now: datetime) -> Principa
     user = session.get(User, token.user_id) if token.user_id is not None else None
     if token.user_id is not None and (user is None or not user.is_active):
         raise AuthenticationRequired(INVALID)
-    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
-        token.last_used_at = now
+    pending = touches.pending(ApiToken.last_used_at, token.id) if touches is not None else None
+    known = [t for t in (pending, token.last_used_at) if t is not None]
+    last = max(known) if known else None
+    if last is None or now - last >= TOUCH_EVERY:
+        if touches is not None:
+            touches.touch(ApiToken.last_used_at, token.id, now)
+        else:
+            token.last_used_at = now
     return principal_of_token(session=session, token=token, user=user)
 
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ecoradar.auth import service, tokens
-from ecoradar.auth.errors import LoginFailed
-from ecoradar.auth.models import ApiToken
+from ecoradar.auth import login, passwords, service, tokens
+from ecoradar.auth.models import ApiToken, User
 from ecoradar.auth.schemas import (
     Credentials,
     PersonalToken,
@@ -26,7 +26,8 @@ from ecoradar.auth.schemas import (
 from ecoradar.core.errors import InputError, NotFoundError
 from ecoradar.regions.models import Region
 from ecoradar.registry.models import Enterprise
-from ecoradar.web.deps import AdminDep, ContainerDep, PrincipalDep, SessionDep
+from ecoradar.web.deps import AdminDep, ContainerDep, LocaleDep, PrincipalDep, SessionDep
+from ecoradar.web.i18n import translations
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -43,31 +44,25 @@ def client_ip(request: Request) -> str:
 def issue_token(request: Request, box: ContainerDep, body: Credentials) -> PersonalToken:
     """Log in with a username and password and get a personal token (scope ``api``: it acts
     as the user) for an API client such as a grid worker's phone. Rate-limited like the login
-    page: too many failures answer 429 with Retry-After."""
-    now = box.clock.now()
-    failed: LoginFailed | None = None
-    with box.transaction() as session:
-        try:
-            user = service.authenticate(
-                session=session,
-                username=body.username,
-                password=body.password,
-                ip=client_ip(request),
-                now=now,
-            )
-        except LoginFailed as exc:  # the failed attempt is committed, then refused
-            failed = exc
-        else:
-            issued = tokens.issue_personal_token(session=session, user=user, now=now)
-            answer = PersonalToken(
-                token=issued.secret,
-                name=issued.token.name,
-                scopes=list(issued.token.scopes),
-                expires_at=issued.token.expires_at,
-            )
-    if failed is not None:
-        raise failed
-    return answer
+    page: too many failures answer 429 with Retry-After. Recorded in the audit log."""
+
+    def issue(session: Session, user: User) -> PersonalToken:
+        issued = tokens.issue_personal_token(session=session, user=user, now=box.clock.now())
+        return PersonalToken(
+            token=issued.secret,
+            name=issued.token.name,
+            scopes=list(issued.token.scopes),
+            expires_at=issued.token.expires_at,
+        )
+
+    return login.log_in(
+        box,
+        username=body.username,
+        password=body.password,
+        ip=client_ip(request),
+        via="token",
+        then=issue,
+    )
 
 
 @router.delete("/auth/token", status_code=204)
@@ -118,23 +113,27 @@ def list_users(
 
 @router.post("/users", status_code=201)
 def create_user(
-    session: SessionDep, box: ContainerDep, admin: AdminDep, body: UserCreate
+    session: SessionDep, box: ContainerDep, admin: AdminDep, body: UserCreate, locale: LocaleDep
 ) -> UserRead:
     """Create a user (administrators only). ``region`` is a region code (officers: any level;
-    grid workers: a grid), ``enterprise`` an enterprise code (enterprise users)."""
-    user = service.create_user(
-        session=session,
-        username=body.username,
-        role=body.role,
-        password=body.password,
-        now=box.clock.now(),
-        display_name=body.display_name,
-        region=body.region,
-        enterprise=body.enterprise,
-        email=body.email,
-        phone=body.phone,
-        actor=admin.actor,
-    )
+    grid workers: a grid), ``enterprise`` an enterprise code (enterprise users). A password
+    that is short or easy to guess is refused (422) saying why, in the request's language."""
+    try:
+        user = service.create_user(
+            session=session,
+            username=body.username,
+            role=body.role,
+            password=body.password,
+            now=box.clock.now(),
+            display_name=body.display_name,
+            region=body.region,
+            enterprise=body.enterprise,
+            email=body.email,
+            phone=body.phone,
+            actor=admin.actor,
+        )
+    except passwords.WeakPassword as exc:
+        raise InputError(exc.message(translations(locale).gettext)) from None
     return UserRead.of(service.user_row(session=session, user=user))
 
 

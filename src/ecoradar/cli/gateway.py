@@ -12,13 +12,13 @@ import typer
 
 from ecoradar.bootstrap import Container
 from ecoradar.cli.common import container, err
-from ecoradar.hj212.gateway import (
+from ecoradar.hj212.gateway import Gateway, GatewayLimits, prepare_process
+from ecoradar.hj212.gateway_limits import (
+    DEFAULT_FRAME_DEADLINE,
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_FRAME,
-    Gateway,
-    GatewayLimits,
-    prepare_process,
+    DEFAULT_MAX_PER_ADDRESS,
 )
 from ecoradar.monitoring.batcher import DEFAULT_MAX_DELAY, DEFAULT_MAX_ITEMS
 
@@ -55,7 +55,9 @@ def build_gateway(
     box: Container,
     *,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    frame_deadline: float = DEFAULT_FRAME_DEADLINE,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    max_per_address: int = DEFAULT_MAX_PER_ADDRESS,
     max_frame: int = DEFAULT_MAX_FRAME,
     batch_items: int = DEFAULT_MAX_ITEMS,
     batch_delay_ms: float = DEFAULT_MAX_DELAY * 1000,
@@ -63,7 +65,9 @@ def build_gateway(
     limits = GatewayLimits(
         max_frame=max_frame,
         idle_timeout=idle_timeout,
+        frame_deadline=frame_deadline,
         max_connections=max_connections,
+        max_per_address=max_per_address,
         batch_items=batch_items,
         batch_delay=batch_delay_ms / 1000,
     )
@@ -78,10 +82,23 @@ def gateway(
         None, min=0, max=65535, help="TCP port (ECORADAR_GATEWAY_PORT, default 9212)."
     ),
     idle_timeout: float = typer.Option(
-        DEFAULT_IDLE_TIMEOUT, min=0.05, help="Seconds of silence after which a device is let go."
+        DEFAULT_IDLE_TIMEOUT,
+        min=0.05,
+        help="Seconds without an accepted packet after which a device is let go.",
+    ),
+    frame_deadline: float = typer.Option(
+        DEFAULT_FRAME_DEADLINE,
+        min=0.05,
+        help="Seconds in which a frame, once begun, must be complete (else the connection "
+        "is closed).",
     ),
     max_connections: int = typer.Option(
         DEFAULT_MAX_CONNECTIONS, min=1, help="Devices connected at once; more are turned away."
+    ),
+    max_per_address: int = typer.Option(
+        DEFAULT_MAX_PER_ADDRESS,
+        min=1,
+        help="Connections from one address (IPv6: one /64) at once; this host is exempt.",
     ),
     max_frame: int = typer.Option(
         DEFAULT_MAX_FRAME,
@@ -108,7 +125,9 @@ def gateway(
         instance = build_gateway(
             box,
             idle_timeout=idle_timeout,
+            frame_deadline=frame_deadline,
             max_connections=max_connections,
+            max_per_address=max_per_address,
             max_frame=max_frame,
             batch_items=batch_items,
             batch_delay_ms=batch_delay_ms,

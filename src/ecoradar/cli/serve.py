@@ -14,6 +14,7 @@ import typer
 import uvicorn
 from sqlalchemy import func, select
 
+from ecoradar.audit import anchor
 from ecoradar.bootstrap import Container
 from ecoradar.cli.common import container, err, out
 from ecoradar.cli.gateway import raise_open_file_limit
@@ -23,6 +24,7 @@ from ecoradar.problems.scheduler import run_once
 from ecoradar.registry.models import Enterprise
 from ecoradar.simulate.load import DemoAccount, ensure_demo_accounts, load_sample_city
 from ecoradar.web.app import create_app
+from ecoradar.web.proxies import uvicorn_options
 
 log = logging.getLogger("ecoradar.scheduler")
 
@@ -112,6 +114,7 @@ def serve(
                 )
             if box.settings.environment == "development":
                 show_demo_accounts(ensure_demo_accounts(box), f"http://{host}:{port}/login")
+        err.print(anchor.startup_checkpoint(box), markup=False)  # audit head, outside the DB
         gateway = None
         gateway_host, gateway_port = box.settings.gateway_host, box.settings.gateway_port
         if not no_gateway:
@@ -121,7 +124,10 @@ def serve(
         err.print(f"EcoRadar is running: open http://{host}:{port}/ in your browser")
         app = create_app(box)
         app.state.gateway = gateway  # its live counters, for the web app (None: --no-gateway)
-        config = uvicorn.Config(app, host=host, port=port, log_level="info")
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="info",
+            **uvicorn_options(box.settings.trusted_proxies),  # X-Forwarded-For from these only
+        )  # fmt: skip
         if threading.current_thread() is threading.main_thread():
             # uvicorn re-raises SIGTERM once it has stopped; end through the gateway's close
             signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -19,8 +19,11 @@ from ecoradar.core.errors import InputError
 app = typer.Typer(help="User accounts: create, list, disable.", no_args_is_help=True)
 
 
-def read_password(username: str, *, from_stdin: bool) -> str:
-    """The new password: one line of standard input, or asked twice (hidden)."""
+def read_password(
+    username: str, *, from_stdin: bool, details: tuple[str | None, ...] = ()
+) -> passwords.NewPassword:
+    """The new password: one line of standard input, or asked twice (hidden); checked and
+    hashed before any transaction is opened."""
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
@@ -33,8 +36,7 @@ def read_password(username: str, *, from_stdin: bool) -> str:
             raise InputError("password: not given (no terminal to ask on?)") from exc
         if password != again:
             raise InputError("password: the two entries differ")
-    passwords.check_new_password(password, username=username)
-    return password
+    return passwords.prepare(password, username=username, details=details)
 
 
 def when(value: datetime | None) -> str:
@@ -67,13 +69,14 @@ def create(
     ),
 ) -> None:
     """Create a user. The password is asked for twice (hidden), or read from standard input;
-    at least 10 characters, not the username."""
+    at least 10 characters, and not easy to guess (common passwords, words, repeats,
+    sequences, keyboard patterns, dates, the username or name are refused)."""
     with container() as box:
-        with box.transaction() as session:  # everything but the password, before asking it
+        with box.reading() as session:  # everything but the password, before asking it
             checked = service.check_new_user(
                 session=session, username=username, role=role, region=region, enterprise=enterprise
             )
-        password = read_password(checked.username, from_stdin=password_stdin)
+        password = read_password(checked.username, from_stdin=password_stdin, details=(name, email))
         with box.transaction() as session:
             user = service.create_user(
                 session=session,
@@ -149,9 +152,11 @@ def password(
 ) -> None:
     """Set a user's password; their open sessions end at once."""
     with container() as box:
-        with box.transaction() as session:
+        with box.reading() as session:
             user = service.user_by_username(session=session, username=username)
-        new = read_password(user.username, from_stdin=password_stdin)
+        new = read_password(
+            user.username, from_stdin=password_stdin, details=service.details_of(user)
+        )
         with box.transaction() as session:
             user = service.user_by_username(session=session, username=username)
             service.set_password(session=session, user=user, password=new, now=box.clock.now())

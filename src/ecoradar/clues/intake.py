@@ -264,12 +264,12 @@ def _check_place(session: Session, index: RegionIndex, lat: float, lon: float) -
 
 
 def _stored_media(session: Session, item: ClueIn, actor: str) -> list[MediaFile]:
-    """Files stored already: each must be an image the same sender uploaded."""
+    """Files stored already: each must be an image the same sender uploaded (any other id gets
+    the same refusal, see ``media.own_upload``)."""
     found = []
     for number, media_id in enumerate(item.media_ids):
-        row = session.get(MediaFile, media_id) if 0 < media_id < 2**31 else None
-        if row is None or row.uploaded_by != actor:
-            raise InputError(f"media_ids[{number}]: no file {media_id} uploaded by you")
+        place = f"media_ids[{number}]"
+        row = media.own_upload(session=session, actor=actor, media_id=media_id, field=place)
         if row.kind != "image":
             raise InputError(f"media_ids[{number}]: file {media_id} is not an image")
         found.append(row)

@@ -22,13 +22,13 @@ then ``closed``; text a reporter wrote is published with contact details hidden
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from ecoradar.core.clock import CHINA_TZ
+from ecoradar.privacy.mask import PLACEHOLDER, mask
 from ecoradar.problems.workflow import FINAL_STATES
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -105,19 +105,13 @@ def w3(moment: datetime | None) -> str | None:
 
 # --- what of a report may be public ----------------------------------------------------------
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_ID_CARD = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(?:\(0\d{2,3}\)|0\d{2,3})[ -]?\d{7,8}(?!\d)")
-HIDDEN = "***"
+HIDDEN = PLACEHOLDER
 
 
 def public_text(text: str) -> str:
-    """``text`` with what would identify or reach its writer hidden: e-mail addresses, mobile
-    and fixed-line phone numbers, resident identity card numbers."""
-    for pattern in (_EMAIL, _ID_CARD, _MOBILE, _LANDLINE):
-        text = pattern.sub(HIDDEN, text)
-    return text
+    """``text`` with what would identify or reach its writer hidden (``privacy.mask``): phone
+    numbers, e-mail addresses, identity card numbers, WeChat and QQ ids, names given as such."""
+    return mask(text)
 
 
 def status_of(state: str) -> str:

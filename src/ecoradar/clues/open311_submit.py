@@ -16,14 +16,16 @@ clue through ``submit_clue`` (channel ``open311``, rate-limited per API key as `
 - Photos: a ``multipart/form-data`` POST may carry image files in ``media`` fields (the "media
   handling" extension); they are re-encoded and attached as non-public evidence.
 
-A refused report is counted against the key's rate limit in a transaction of its own (the
-refused work itself is rolled back by ``submit_clue``'s savepoint and this transaction).
+The key's rate limit is checked right after the key, before anything else of the form: a
+client over it gets 429 however wrong its form. A refused report is counted against the limit
+in a transaction of its own (the refused work itself is rolled back by ``submit_clue``'s
+savepoint and this transaction), so a flood of invalid reports reaches the limit too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -193,10 +195,16 @@ def _check_key_region(session: Session, box: Container, principal: Principal, it
 
 
 def submit(
-    *, box: Container, posted: Posted, locale: str, extensions: bool
+    *,
+    box: Container,
+    posted: Posted,
+    locale: str,
+    check_form: Callable[[], None] = lambda: None,
 ) -> list[dict[str, Any]]:
-    """Create the service request; the answer's one entry (``open311.created_dict``)."""
-    if posted.refused is not None:
+    """Create the service request; the answer's one entry (``open311.created_dict``).
+    ``check_form`` checks what the endpoint itself knows (the jurisdiction), after the rate
+    limit like every other check of the form."""
+    if posted.refused is not None and posted.get("api_key") is None:  # no key to count it on
         raise open311.bad_request(f"the request body could not be read: {posted.refused}")
     now = box.clock.now()
     client: str | None = None
@@ -204,6 +212,16 @@ def submit(
         with box.transaction() as session:
             principal = authenticate(session=session, api_key=posted.get("api_key"), now=now)
             client = f"token:{principal.token_id}"
+            ratelimit.check_clue(  # before the form is looked at: a flood is refused cheaply
+                session=session,
+                client=client,
+                limit=box.settings.clue_rate_limit_per_hour,
+                now=now,
+            )
+            if posted.refused is not None:
+                raise open311.bad_request(f"the request body could not be read: {posted.refused}")
+            check_form()
+            extensions = params.parse_flag(posted.get("extensions"), "extensions")
             code = posted.get("service_code")
             if code is None:
                 raise open311.bad_request("service_code: required (GET services lists them)")

@@ -240,9 +240,12 @@ def create_request(
     definition's attributes). Needs ``api_key``. Answers the new ``service_request_id``."""
 
     def produce() -> Any:
-        check_jurisdiction(box, form.get("jurisdiction_id"))
-        extensions = params.parse_flag(form.get("extensions"), "extensions")
-        return submit.submit(box=box, posted=form, locale=locale_of(request), extensions=extensions)
+        return submit.submit(
+            box=box,
+            posted=form,
+            locale=locale_of(request),
+            check_form=lambda: check_jurisdiction(box, form.get("jurisdiction_id")),
+        )
 
     return answer(fmt, "service_requests", produce)
 
@@ -285,7 +288,7 @@ def list_requests(
                 page_size, "page_size", open311.MAX_REQUESTS, open311.MAX_REQUESTS
             ),
         )
-        with box.transaction() as session:
+        with box.reading() as session:
             found = service.find_requests(
                 session=session,
                 query=selection,
@@ -314,7 +317,7 @@ def get_request(
         ids = params.parse_ids(service_request_id)
         if len(ids) != 1:
             raise open311.bad_request("service_request_id: one id in the path")
-        with box.transaction() as session:
+        with box.reading() as session:
             found = service.get_request(
                 session=session,
                 request_id=ids[0],
@@ -339,7 +342,7 @@ def from_token(
         check_jurisdiction(box, jurisdiction_id)
         now = box.clock.now()
         try:
-            with box.transaction() as session:
+            with box.reading() as session:
                 ratelimit.check_tracking(
                     session=session,
                     client=client,
@@ -373,7 +376,7 @@ def photo(service_request_id: str, media_id: str, box: ContainerDep) -> Response
     try:
         if not (service_request_id.isdigit() and media_id.isdigit()):
             raise open311.not_found("no such photo")
-        with box.transaction() as session:
+        with box.reading() as session:
             found = service.public_photo(
                 session=session,
                 request_id=int(service_request_id[:12]),

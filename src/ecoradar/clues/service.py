@@ -16,6 +16,7 @@ from ecoradar.clues import tracking
 from ecoradar.clues.models import CLUE_CHANNELS, Clue
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import InputError, NotFoundError
+from ecoradar.privacy.mask import mask, mask_data
 from ecoradar.problems.models import Finding, Problem, ProblemEvent, ProblemNote
 from ecoradar.problems.service import visibility
 from ecoradar.problems.workflow import FINAL_STATES, State
@@ -130,7 +131,8 @@ class PublicNote:
 
 @dataclass(frozen=True)
 class Tracked:
-    """What the tracking code shows: no names, no contacts, nothing internal."""
+    """What the tracking code shows: no names, no contacts, nothing internal; the text of
+    reasons and notes masked (``privacy.mask``), as a tracking code may be passed on."""
 
     clue: Clue
     problem: Problem
@@ -173,7 +175,7 @@ def track(*, session: Session, clue: Clue, now: datetime, feedback_days: int) ->
             action=e.action,
             from_state=e.from_state,
             to_state=e.to_state,
-            detail={k: v for k, v in e.detail.items() if k in PUBLIC_DETAIL},
+            detail=mask_data({k: v for k, v in e.detail.items() if k in PUBLIC_DETAIL}),
         )
         for e in session.scalars(
             select(ProblemEvent)
@@ -182,7 +184,7 @@ def track(*, session: Session, clue: Clue, now: datetime, feedback_days: int) ->
         )
     ]
     notes = [
-        PublicNote(at=n.at, text=n.text)
+        PublicNote(at=n.at, text=mask(n.text))
         for n in session.scalars(
             select(ProblemNote)
             .where(ProblemNote.problem_id == problem.id, ProblemNote.visibility == "public")

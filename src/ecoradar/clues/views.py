@@ -10,7 +10,6 @@ are China Standard Time.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -35,6 +34,7 @@ from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import EcoRadarError, InputError, NotFoundError, PermissionDenied
 from ecoradar.media.inspect import MediaLimits
 from ecoradar.problems.schemas import Category
+from ecoradar.web import json_policy
 from ecoradar.web.deps import (
     ContainerDep,
     PrincipalDep,
@@ -75,10 +75,7 @@ def _aware(value: datetime | None, name: str = "observed_at") -> datetime | None
 def _attributes(text: str | None) -> dict[str, str | list[str]]:
     if not text or not text.strip():
         return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        raise InputError("attributes: not a JSON object") from None
+    value = json_policy.loads(text, "attributes")  # the rules of every JSON body
     if not isinstance(value, dict):
         raise InputError("attributes: not a JSON object")
     return value
@@ -280,7 +277,7 @@ def track(code: Code, request: Request, box: ContainerDep) -> TrackRead:
     client = f"ip:{_client_ip(request)}"
     now = box.clock.now()
     settings = box.settings
-    with box.transaction() as session:
+    with box.reading() as session:
         ratelimit.check_tracking(
             session=session,
             client=client,

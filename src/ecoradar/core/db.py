@@ -3,6 +3,7 @@ PostgreSQL, sessions, and column types that behave the same on both backends."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,31 +61,77 @@ def sqlite_datetime(value: datetime) -> str:
     return value.astimezone(UTC).strftime(SQLITE_DATETIME_FORMAT)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    # The driver's own transaction handling would defeat SAVEPOINTs; SQLAlchemy emits BEGIN.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+WRITES = "ecoradar_writes"
+"""Execution option of a unit of work that writes: on SQLite its transaction starts with
+``BEGIN IMMEDIATE`` (the write lock up front, waiting for it up to the busy timeout), so it
+never fails half-way when it first writes after reading; a deferred ``BEGIN`` that later writes
+gets "database is locked" at once, whatever the busy timeout."""
+READS = "ecoradar_reads"
+"""Execution option of a unit of work that only reads (a GET): on SQLite the connection is
+``query_only`` for it, on PostgreSQL the transaction is ``READ ONLY``; a write is refused."""
+SQLITE_BUSY_TIMEOUT = 10.0
+"""Seconds SQLite waits for another process's write lock by default (this process's own
+writers queue at the ``WriteGate`` instead); ``bootstrap`` uses ``ECORADAR_WRITE_WAIT``."""
+SQLITE_POOL = {"pool_size": 8, "max_overflow": 64, "pool_timeout": 30}
+"""Connections of a SQLite engine: readers never wait for each other in WAL mode, so there is
+one for each worker thread of the web app (40) and the rest of the process."""
+POSTGRES_POOL = {"pool_size": 10, "max_overflow": 30, "pool_timeout": 30, "pool_pre_ping": True}
 
 
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # The driver's own transaction handling would defeat SAVEPOINTs; SQLAlchemy emits BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={max(1, round(busy_timeout * 1000))}")
+        cursor.close()
+        connection_record.info["query_only"] = False
+
+    return on_connect
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` with the settings each backend needs."""
+def sqlite_begin(conn: Any) -> None:
+    """Begin a SQLite transaction as its unit of work needs (:data:`WRITES`, :data:`READS`)."""
+    options = conn.get_execution_options()
+    query_only = bool(options.get(READS))
+    info = conn.connection.info
+    if info.get("query_only") != query_only:
+        conn.exec_driver_sql(f"PRAGMA query_only={int(query_only)}")
+        info["query_only"] = query_only
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITES) else "BEGIN")
+
+
+def make_engine(
+    url: str, *, echo: bool = False, busy_timeout: float = SQLITE_BUSY_TIMEOUT
+) -> Engine:
+    """An engine for ``url`` with the settings each backend needs (``busy_timeout``: seconds a
+    SQLite connection waits for another process's write lock)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        memory = ":memory:" in url or url in ("sqlite://", "sqlite:///")
+        pool: dict[str, Any] = {} if memory else dict(SQLITE_POOL)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout}, **pool)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
+        event.listen(engine, "begin", sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, **POSTGRES_POOL)
+
+
+def writer_engine(engine: Engine) -> Engine:
+    """``engine`` for units of work that write (see :data:`WRITES`)."""
+    return engine.execution_options(**{WRITES: True})
+
+
+def reader_engine(engine: Engine) -> Engine:
+    """``engine`` for units of work that only read (see :data:`READS`)."""
+    options: dict[str, Any] = {READS: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return engine.execution_options(**options)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -210,17 +210,17 @@ async def _events(
 
     def begin() -> None:
         if not watch.resume(resume):
-            with box.transaction() as session:
+            with box.reading() as session:
                 watch.start(apply_scope(session, principal))
 
     def look() -> list[AlertRead]:
-        with box.transaction() as session:
+        with box.reading() as session:
             rows = watch.look(apply_scope(session, principal))
         now = box.clock.now()
         return [AlertRead.of(row, now=now, labels=labels) for row in rows]
 
     def still_allowed() -> bool:
-        with box.transaction() as session:
+        with box.reading() as session:
             return credential_is_live(session, box, principal)
 
     await run_in_threadpool(begin)

@@ -24,94 +24,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
-from dataclasses import dataclass
-from typing import Any
 
 from ecoradar.bootstrap import Container
 from ecoradar.hj212.codec import decode
 from ecoradar.hj212.codes import Command
 from ecoradar.hj212.errors import HJ212Error
+from ecoradar.hj212.gateway_limits import GatewayCounters, GatewayLimits, PeerGuard, Rate
 from ecoradar.hj212.gateway_process import prepare_process, require_full_sync
 from ecoradar.hj212.gateway_recovery import Gap, GapTracker, latest_hours
-from ecoradar.hj212.gateway_rules import answers, refusal
+from ecoradar.hj212.gateway_rules import REFUSED, answers, refusal
 from ecoradar.hj212.gateway_session import DeviceSession, SessionLimits
 from ecoradar.hj212.gateway_writer import WriterProcess
-from ecoradar.hj212.packet import LENIENT, LENIENT_MAX_LENGTH, Packet, make_qn
+from ecoradar.hj212.packet import LENIENT, Packet, make_qn
 from ecoradar.hj212.replies import history_request, set_time_request
-from ecoradar.monitoring.batcher import DEFAULT_MAX_DELAY, DEFAULT_MAX_ITEMS, Batcher, Write
+from ecoradar.monitoring.batcher import Batcher, Write
 from ecoradar.monitoring.intake import Verdict, peek_mn
 from ecoradar.monitoring.pipeline import Intake
 from ecoradar.monitoring.store import Received
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Gateway", "GatewayCounters", "GatewayLimits", "prepare_process", "require_full_sync"]
+__all__ = [
+    "Gateway",
+    "GatewayCounters",
+    "GatewayLimits",
+    "Rate",
+    "prepare_process",
+    "require_full_sync",
+]
 
-DEFAULT_IDLE_TIMEOUT = 900.0
-"""Seconds of silence after which a connection is closed. HJ 212-2017 defines no keep-alive;
-1.5 times the 10-minute minute-data interval of table C.7, so a device sending minute data
-keeps its connection and a dead GPRS link is let go."""
-DEFAULT_MAX_CONNECTIONS = 10_000
-"""Connections served at once; more are closed at once (each costs a descriptor and ~10 kB)."""
-DEFAULT_MAX_FRAME = LENIENT_MAX_LENGTH
-"""Largest data segment accepted, bytes: HJ 212-2017 §6.3.1 table 2 says 1024, real devices
-send 1025 and 1623 (see ``data/hj212/rx_*.log``); the 4-digit length field allows 9999."""
 DEFAULT_BACKLOG = 1024
 """Pending TCP connections the kernel queues (thousands of devices reconnect at once after an
 outage of the platform)."""
 OFFLINE_SWEEP = 60.0
 """Seconds between looks for devices that stopped sending hourly data (live ``offline``)."""
-DIRECTORY_REFRESH = 300.0
-"""Seconds between reloads of the registry, so newly registered devices are let in (the reload
-also rebuilds the intake's detection state, which warms up again from the store)."""
-MAX_COUNTED_DEVICES = 100_000
-"""MNs with counters of their own; beyond that (a scan of random MNs) they share one."""
 HISTORY_COMMAND = Command.HOURLY_DATA
-REFUSED = frozenset({"refused", "unknown_device", "auth_failed"})
-"""Outcomes answered with a refusal (9011); every other outcome was accepted (stored, a message,
-or archived with its values held back) and is answered as received."""
-
-
-@dataclass(frozen=True)
-class GatewayLimits:
-    """Limits and timings of a gateway; the defaults are the named constants above."""
-
-    max_frame: int = DEFAULT_MAX_FRAME
-    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
-    max_connections: int = DEFAULT_MAX_CONNECTIONS
-    batch_items: int = DEFAULT_MAX_ITEMS
-    batch_delay: float = DEFAULT_MAX_DELAY
-    directory_refresh: float | None = DIRECTORY_REFRESH
-
-    def session(self) -> SessionLimits:
-        return SessionLimits(max_frame=self.max_frame, idle_timeout=self.idle_timeout)
-
-
-class GatewayCounters:
-    """In-memory counters: totals, refusals by reason, and per device (MN) by outcome."""
-
-    def __init__(self) -> None:
-        self.totals: Counter[str] = Counter()
-        self.reasons: Counter[str] = Counter()
-        self.devices: dict[str, Counter[str]] = {}
-
-    def device(self, mn: str | None) -> Counter[str]:
-        key = mn or "(no MN)"
-        counter = self.devices.get(key)
-        if counter is None:
-            if len(self.devices) >= MAX_COUNTED_DEVICES:
-                key = "(other)"
-            counter = self.devices.setdefault(key, Counter())
-        return counter
-
-    def snapshot(self) -> dict[str, Any]:
-        """Plain dicts for the web app: ``totals``, ``by_reason``, ``per_device``."""
-        return {
-            "totals": dict(self.totals),
-            "by_reason": dict(self.reasons),
-            "per_device": {mn: dict(c) for mn, c in self.devices.items()},
-        }
 
 
 class Gateway:
@@ -139,7 +86,7 @@ class Gateway:
         """Writes (and detection) in a child process; ``None``: in this process's writer
         thread (``write`` given, or ``writer_process=False``)."""
         self.intake = Intake(container, mode="live", detect=self.writer is None)
-        with container.transaction() as session:
+        with container.reading() as session:
             self.recovery = GapTracker(latest_hours(session))
         self.batcher = Batcher(
             write or self.writer or self.intake.write,
@@ -147,6 +94,7 @@ class Gateway:
             max_delay=self.limits.batch_delay,
         )
         self.counters = GatewayCounters()
+        self.guard = PeerGuard(self.limits, self.counters.totals)
         self.sessions: set[DeviceSession] = set()
         self._by_mn: dict[str, DeviceSession] = {}
         self._server: asyncio.Server | None = None
@@ -163,7 +111,11 @@ class Gateway:
         if self.writer is not None:
             self.writer.start()  # forked before any socket of ours exists
         self.batcher.start()
-        limits = self.limits.session()
+        limits = SessionLimits(
+            max_frame=self.limits.max_frame,
+            idle_timeout=self.limits.idle_timeout,
+            frame_deadline=self.limits.frame_deadline,
+        )
         self._server = await loop.create_server(
             lambda: DeviceSession(self, limits), host, port, backlog=DEFAULT_BACKLOG
         )
@@ -236,25 +188,31 @@ class Gateway:
     # -- called by sessions ------------------------------------------------------------------
 
     def admit(self, session: DeviceSession) -> bool:
-        """A new connection: whether it may stay (the connection limit)."""
-        if len(self.sessions) >= self.limits.max_connections:
-            self.counters.totals["connections_refused"] += 1
-            log.warning(
-                "connection from %s refused: %d connections already (limit %d)",
-                session.peer,
-                len(self.sessions),
-                self.limits.max_connections,
-            )
+        """A new connection: whether it may stay (the connection limits, in all and from its
+        address)."""
+        if not self.guard.admit(session.peer, session.address, len(self.sessions)):
             return False
         self.sessions.add(session)
         self.counters.totals["connections"] += 1
         return True
 
     def forget(self, session: DeviceSession) -> None:
+        if session not in self.sessions:
+            return  # never admitted
         self.sessions.discard(session)
+        self.guard.release(session.address)
         for mn in session.mns:
             if self._by_mn.get(mn) is session:
                 del self._by_mn[mn]
+
+    def archives(self, session: DeviceSession, received: Received) -> bool:
+        """Whether ``received`` is archived: an accepted packet always; a refused frame within
+        the archive limits of its address, its MN and the gateway (else counted only)."""
+        verdict = received.verdict
+        if verdict.outcome not in REFUSED:
+            return True
+        now = self.clock.now().timestamp()
+        return self.guard.archive(session.peer, session.address, verdict.mn, now)
 
     def judge(self, session: DeviceSession, frame: bytes) -> Received:
         """Decode and authenticate ``frame``; an authenticated MN is bound to ``session``."""
@@ -298,8 +256,11 @@ class Gateway:
         self.counters.device(mn)["write_failed"] += 1
         log.error("packet from %s MN=%s not stored, not answered: %s", session.peer, mn, error)
 
-    def handle(self, session: DeviceSession, received: Received) -> list[bytes]:
-        """The handler: ``received`` is durably stored; what to send back, in order."""
+    def handle(
+        self, session: DeviceSession, received: Received, *, archived: bool = True
+    ) -> list[bytes]:
+        """The handler: ``received`` is durably stored (or, ``archived`` false, a refused frame
+        beyond the archive limits); what to send back, in order."""
         verdict = received.verdict
         counters = self.counters
         counters.totals["frames"] += 1
@@ -307,14 +268,15 @@ class Gateway:
         packet, device = verdict.packet, verdict.device
         if packet is None or device is None or verdict.outcome in REFUSED:
             counters.reasons[verdict.reason or "unknown"] += 1
-            log.warning(
-                "%s from %s MN=%s: %s (%s)",
-                verdict.outcome,
-                session.peer,
-                verdict.mn,
-                verdict.reason,
-                verdict.detail,
-            )
+            if archived:  # beyond the archive limits: counted, and logged rarely (archives)
+                log.warning(
+                    "%s from %s MN=%s: %s (%s)",
+                    verdict.outcome,
+                    session.peer,
+                    verdict.mn,
+                    verdict.reason,
+                    verdict.detail,
+                )
             if not received.frame:
                 return []  # garbage or a cut frame: nobody to answer
             out = refusal(verdict, received.frame, self._codec_error(received))

@@ -39,6 +39,9 @@ DEVICE_ANSWERS = frozenset(
 """9011-9014 sent by a device: answers to the platform, archived and not answered."""
 NOTICES = frozenset({Command.TIME_CALIBRATION_REQUEST, Command.HEARTBEAT})
 """Notices of a device, answered 9013 (table C.4; 9015 unconfirmed)."""
+REFUSED = frozenset({"refused", "unknown_device", "auth_failed"})
+"""Outcomes answered with a refusal (9011); every other outcome was accepted (stored, a message,
+or archived with its values held back) and is answered as received."""
 
 _HEADER_FIELD = re.compile(rb"(?:^|;)\s*(QN|ST|CN|PW|MN|Flag)\s*=([^;&\r\n]{0,64})")
 _VERDICT_QN_RTN = {"unknown_device": QnRtn.MN_ERROR, "auth_failed": QnRtn.PW_ERROR}

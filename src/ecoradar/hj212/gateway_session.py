@@ -12,7 +12,12 @@ frame is durably stored. Limits:
   one is closed;
 * :data:`MAX_IN_FLIGHT` frames waiting for the database stop reading from the connection until
   :data:`RESUME_IN_FLIGHT` are left (backpressure to TCP instead of memory);
-* a connection silent for ``idle_timeout`` seconds is closed (not while it waits for answers).
+* a connection without an accepted packet for ``idle_timeout`` seconds is closed (not while it
+  waits for answers): bytes alone, a trickle or refused frames, do not keep it open;
+* a frame whose first bytes came ``frame_deadline`` seconds ago and is still not complete closes
+  the connection (the time reading is paused for backpressure does not count);
+* a refused frame beyond the gateway's archive limits is answered and counted, not archived
+  (:mod:`ecoradar.hj212.gateway_limits`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from ecoradar.hj212.errors import HJ212Error
 from ecoradar.hj212.frame import FrameDecoder
+from ecoradar.hj212.gateway_rules import REFUSED
 from ecoradar.hj212.packet import Packet
 from ecoradar.monitoring.intake import Verdict
 from ecoradar.monitoring.store import Received
@@ -48,6 +54,7 @@ _FRAME_OVERHEAD = 12
 class SessionLimits:
     max_frame: int
     idle_timeout: float
+    frame_deadline: float
 
 
 class DeviceSession(asyncio.Protocol):
@@ -59,6 +66,8 @@ class DeviceSession(asyncio.Protocol):
         self.decoder = FrameDecoder(max_length=limits.max_frame)
         self.max_buffered = MAX_BUFFERED_FRAMES * (limits.max_frame + _FRAME_OVERHEAD)
         self.peer = "?"
+        self.address: str | None = None
+        """The per-address key of the peer (``None``: exempt from per-address limits)."""
         self.mns: set[str] = set()
         """MNs authenticated on this connection (commands to them are sent here)."""
         self.points: set[int] = set()
@@ -66,12 +75,15 @@ class DeviceSession(asyncio.Protocol):
         """Latest packet (not an answer) of each MN: the ST, PW and edition to address it with."""
         self.closed = False
         self._transport: asyncio.Transport | None = None
-        self._pending: deque[tuple[asyncio.Future[None], Received]] = deque()
+        self._pending: deque[tuple[asyncio.Future[None], Received, bool]] = deque()
         self._paused = False
         self._eof = False
         self._errors = 0
-        self._last_seen = 0.0
+        self._last_accepted = 0.0
         self._idle: asyncio.TimerHandle | None = None
+        self._frame_since: float | None = None
+        """When the first bytes of the frame now in the decoder came (``None``: none is)."""
+        self._deadline: asyncio.TimerHandle | None = None
         self._loop = asyncio.get_running_loop()
 
     # -- asyncio.Protocol --------------------------------------------------------------------
@@ -81,21 +93,27 @@ class DeviceSession(asyncio.Protocol):
         self._transport = transport
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        host = peer[0] if isinstance(peer, tuple) else str(peer)
+        self.address = self.gateway.guard.address(host)
         if not self.gateway.admit(self):
             self.closed = True
             transport.abort()
             return
-        self._last_seen = self._loop.time()
+        self._last_accepted = self._loop.time()
         self._idle = self._loop.call_later(self.limits.idle_timeout, self._check_idle)
 
     def data_received(self, data: bytes) -> None:
         if self.closed:
             return
-        self._last_seen = self._loop.time()
-        for item in self.decoder.feed(data):
+        now = self._loop.time()
+        items = self.decoder.feed(data)
+        for item in items:
             if isinstance(item, bytes):
                 self._errors = 0
-                self._submit(self.gateway.judge(self, item))
+                received = self.gateway.judge(self, item)
+                if received.verdict.outcome not in REFUSED:
+                    self._last_accepted = now
+                self._submit(received)
             else:
                 self._refused_chunk(item)
                 self._errors += 1
@@ -104,6 +122,15 @@ class DeviceSession(asyncio.Protocol):
                     return
         if self.decoder.buffered > self.max_buffered:
             self._give_up(f"{self.decoder.buffered} bytes buffered without a complete frame")
+            return
+        if not self.decoder.buffered:
+            self._frame_since = None
+        elif items or self._frame_since is None:  # a new frame began
+            self._frame_since = now
+            if self._deadline is None:
+                self._deadline = self._loop.call_later(
+                    self.limits.frame_deadline, self._check_frame
+                )
 
     def eof_received(self) -> bool:
         """The device stopped sending: answer what it sent, then close (half-close kept)."""
@@ -114,9 +141,10 @@ class DeviceSession(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        if self._idle is not None:
-            self._idle.cancel()
-            self._idle = None
+        for timer in (self._idle, self._deadline):
+            if timer is not None:
+                timer.cancel()
+        self._idle = self._deadline = None
         for error in self.decoder.close():  # a frame cut short by the disconnect
             self._refused_chunk(error)
         self.gateway.forget(self)
@@ -145,8 +173,13 @@ class DeviceSession(asyncio.Protocol):
     def _submit(self, received: Received) -> None:
         if not self.gateway.accepting:
             return  # the gateway is stopping: not stored, so not answered
-        future = self.gateway.batcher.submit(received)
-        self._pending.append((future, received))
+        archived = self.gateway.archives(self, received)
+        if archived:
+            future = self.gateway.batcher.submit(received)
+        else:  # a refused frame beyond the archive limits: answered in turn, not stored
+            future = self._loop.create_future()
+            future.set_result(None)
+        self._pending.append((future, received, archived))
         future.add_done_callback(self._stored)
         if len(self._pending) >= MAX_IN_FLIGHT and not self._paused and self._transport:
             self._transport.pause_reading()
@@ -167,13 +200,13 @@ class DeviceSession(asyncio.Protocol):
         pending = self._pending
         out: list[bytes] = []
         while pending and pending[0][0].done():
-            future, received = pending.popleft()
+            future, received, archived = pending.popleft()
             error = future.exception() if not future.cancelled() else asyncio.CancelledError()
             if error is not None:
                 self.gateway.write_failed(self, received, error)
                 continue
             try:
-                out.extend(self.gateway.handle(self, received))
+                out.extend(self.gateway.handle(self, received, archived=archived))
             except Exception:  # a bug in one answer must not cost the connection
                 log.exception("answering a frame from %s failed", self.peer)
         if out and not self.closed and self._transport is not None:
@@ -190,21 +223,41 @@ class DeviceSession(asyncio.Protocol):
             if transport.get_write_buffer_size() <= transport.get_write_buffer_limits()[1]:
                 transport.resume_reading()
                 self._paused = False
+                if self._frame_since is not None:  # not read while paused: its time restarts
+                    self._frame_since = self._loop.time()
 
     def _check_idle(self) -> None:
         self._idle = None
         if self.closed:
             return
-        remaining = self._last_seen + self.limits.idle_timeout - self._loop.time()
+        remaining = self._last_accepted + self.limits.idle_timeout - self._loop.time()
         if remaining > 0 or self._pending:
             self._idle = self._loop.call_later(max(remaining, 0.05), self._check_idle)
             return
         self.gateway.counters.totals["idle_closed"] += 1
         log.info(
-            "closing %s (MN %s): silent for %.1f s",
+            "closing %s (MN %s): no accepted packet for %.1f s",
             self.peer,
             ",".join(sorted(self.mns)) or "-",
             self.limits.idle_timeout,
+        )
+        self.close()
+
+    def _check_frame(self) -> None:
+        self._deadline = None
+        if self.closed or self._frame_since is None:
+            return
+        remaining = self._frame_since + self.limits.frame_deadline - self._loop.time()
+        if remaining > 0 or self._paused:
+            delay = max(remaining, 0.05) if not self._paused else self.limits.frame_deadline
+            self._deadline = self._loop.call_later(delay, self._check_frame)
+            return
+        self.gateway.counters.totals["frame_timeout"] += 1
+        log.info(
+            "closing %s (MN %s): a frame begun %.1f s ago is not complete",
+            self.peer,
+            ",".join(sorted(self.mns)) or "-",
+            self.limits.frame_deadline,
         )
         self.close()
 

@@ -14,7 +14,9 @@ batch; its detection state is rebuilt from the store, as after a restart.
 
 The child is forked before the gateway listens, so it holds no socket of the gateway; it uses
 no connection of its parent (``Engine.dispose(close=False)``) and takes "now" from each request,
-so it runs on the parent's clock.
+so it runs on the parent's clock. The parent waits its turn at its container's write gate
+before each write it asks for, so the child's batches and the parent's other writers (the web
+app, the scheduler) take turns in the order they came (``ecoradar.core.writes``).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ def _serve(connection: Connection, container: Container, mode: str) -> None:
     """The child: answer requests until told to stop or the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us once it has drained
     container.engine.dispose(close=False)  # the parent's connections are not ours
+    container.gate = None  # the parent takes this process's turns to write, at its own gate
     clock = _RequestClock(container.clock.now())
     container.clock = clock
     intake = Intake(container, mode="live" if mode == "live" else "replay")
@@ -163,12 +166,15 @@ class WriterProcess:
         log.info("gateway writer process %s started", process.pid)
 
     def __call__(self, batch: Sequence[Received]) -> BatchResult:
-        result = self._request("write", [pack(item) for item in batch])
+        payload = [pack(item) for item in batch]
+        with self.container.writing_turn():  # in line with this process's other writers
+            result = self._request("write", payload)
         assert isinstance(result, BatchResult)
         return result
 
     def sweep(self) -> int:
-        result = self._request("sweep", None)
+        with self.container.writing_turn():
+            result = self._request("sweep", None)
         assert isinstance(result, int)
         return result
 

@@ -1,4 +1,4 @@
-"""Stored attachments: one row per distinct stored content."""
+"""Stored attachments: one row per upload; identical content shares one file on disk."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from ecoradar.core.db import Base, UTCDateTime
 
 
 class MediaFile(Base):
-    """A stored file: a re-encoded JPEG image or a PDF document as sent.
+    """One upload: a re-encoded JPEG image or a PDF document as sent.
 
-    ``sha256`` is the hash of the stored bytes and names the file on disk
-    (``ECORADAR_HOME/media/<sha[:2]>/<sha>.<ext>``), so the same content is stored once.
+    Every upload is its own row, owned by ``uploaded_by`` (the uploader's actor string), with
+    what was read from *that* upload: two people sending the same picture get two rows, and
+    neither learns of the other's (see ``ecoradar.media.service``). ``sha256`` is the hash of
+    the stored bytes and names the file on disk (``ECORADAR_HOME/media/<sha[:2]>/<sha>.<ext>``),
+    so identical content is stored once and shared by its rows.
     ``gps_lat``/``gps_lon``, ``taken_at_local`` and ``camera`` come from the original's EXIF:
     evidence for officers, never shown publicly (the stored image no longer carries them).
     ``public_safe`` is True for re-encoded images and False for documents, whose metadata may
@@ -25,7 +28,7 @@ class MediaFile(Base):
     __table_args__ = (CheckConstraint("kind IN ('image', 'document')", name="kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     content_type: Mapped[str] = mapped_column(String(64))
     byte_size: Mapped[int] = mapped_column(Integer)

@@ -1,11 +1,23 @@
 """Store uploads under ``ECORADAR_HOME/media`` by content hash, and open them again.
 
-Layout: ``home/media/<sha[:2]>/<sha>.jpg`` (or ``.pdf``) and, for images,
-``home/media/<sha[:2]>/<sha>.thumb.jpg``; ``sha`` is the SHA-256 of the stored bytes. Files are
-written atomically (a temporary file in the same directory, fsync, ``os.replace``) before the
-row is added: if the insert then fails, the file left behind is harmless, because the next upload
-of that content has the same name. There are no routes here: who may read a file depends on what
-it is attached to, which the problem register decides; ``file_response`` builds the response.
+Every upload is a row of its own, owned by its uploader, holding what was read from that upload
+only (EXIF position, time taken, camera, file name, time of upload): a member of the public and
+an enterprise who send the same picture get two rows, two ids, and neither sees anything of the
+other's. Nothing an uploader gets back depends on whether someone else sent the same bytes, so
+an upload is no oracle for what the bureau holds. A media id given back by a caller (evidence
+of an action, photos of a clue) must name one of the caller's own uploads: ``own_upload`` gives
+every other id — someone else's file or no file at all — the same refusal.
+
+Identical content is stored once on disk: ``home/media/<sha[:2]>/<sha>.jpg`` (or ``.pdf``) and,
+for images, ``home/media/<sha[:2]>/<sha>.thumb.jpg``; ``sha`` is the SHA-256 of the stored bytes,
+and every row with that hash shares the file, so removing a file is only ever right when no row
+names its hash (nothing removes files today). Files are written atomically (a temporary file in
+the same directory, fsync, ``os.replace``) before the row is added: if the insert then fails, the
+file left behind is harmless, because the next upload of that content has the same name.
+``prepare_upload`` (checking, re-encoding and writing: the slow part, no database) and
+``record_upload`` (the row) can run apart, the first before a unit of work that writes opens.
+There are no routes here: who may read a file depends on what it is attached to, which the
+problem register decides; ``file_response`` builds the response.
 """
 
 from __future__ import annotations
@@ -20,14 +32,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi.responses import FileResponse
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ecoradar.core.errors import NotFoundError
+from ecoradar.core.errors import InputError, NotFoundError
 from ecoradar.media.inspect import (
     IMAGE_CONTENT_TYPE,
     PDF_CONTENT_TYPE,
+    Inspected,
     MediaLimits,
     inspect_upload,
     sanitize_filename,
@@ -40,11 +51,20 @@ __all__ = [
     "file_response",
     "media_path",
     "open_media",
+    "own_upload",
+    "owns",
+    "prepare_upload",
+    "record_upload",
     "store_upload",
 ]
 
 EXTENSIONS = {IMAGE_CONTENT_TYPE: "jpg", PDF_CONTENT_TYPE: "pdf"}
 THUMBNAIL_SUFFIX = ".thumb.jpg"
+MAX_ID = 2**31 - 1
+INDIVIDUAL_ACTORS = ("user:", "token:")
+"""Actors that are one principal each (``user:7:alice``, ``token:3:drone-east``). Uploads of a
+shared actor (``public:anonymous``, ``system:...``, ``cli:...``) belong to no one who could cite
+them again by id."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NOT_HEADER_SAFE = re.compile(r'[^\x20-\x7e]|["\\/;]')
 
@@ -59,19 +79,38 @@ def store_upload(
     uploaded_by: str | None,
     limits: MediaLimits,
 ) -> MediaFile:
-    """Check, store and record an upload; the same stored content twice gives the first row.
+    """Check, store and record an upload: a new row of its own every time.
 
     ``MediaRefused`` (an ``InputError``) when the file is not acceptable; then nothing is written
     to disk or to the database. The session is flushed, not committed.
     """
+    inspected = prepare_upload(home=home, data=data, filename=filename, limits=limits)
+    return record_upload(
+        session=session, inspected=inspected, filename=filename, now=now, uploaded_by=uploaded_by
+    )
+
+
+def prepare_upload(*, home: Path, data: bytes, filename: str, limits: MediaLimits) -> Inspected:
+    """Check an upload and write its content (and thumbnail) under ``home``, unless the same
+    content is there already. No database: this is the slow part (decoding, re-encoding).
+    ``MediaRefused`` when the file is not acceptable; then nothing is written."""
     inspected = inspect_upload(data, filename, limits)
-    existing = _by_sha(session, inspected.sha256)
-    path = _path(home, inspected.sha256, inspected.content_type)
-    _write_atomic(path, inspected.data)
+    _write_atomic(_path(home, inspected.sha256, inspected.content_type), inspected.data)
     if inspected.thumbnail is not None:
         _write_atomic(_path(home, inspected.sha256, None), inspected.thumbnail)
-    if existing is not None:
-        return existing
+    return inspected
+
+
+def record_upload(
+    *,
+    session: Session,
+    inspected: Inspected,
+    filename: str,
+    now: datetime,
+    uploaded_by: str | None,
+) -> MediaFile:
+    """The row of one upload prepared by ``prepare_upload``, owned by ``uploaded_by`` and
+    holding that upload's own facts (flushed, so it has its id)."""
     gps_lat, gps_lon = inspected.gps if inspected.gps is not None else (None, None)
     media = MediaFile(
         sha256=inspected.sha256,
@@ -90,15 +129,24 @@ def store_upload(
         uploaded_at=now,
         uploaded_by=uploaded_by,
     )
-    try:
-        with session.begin_nested():
-            session.add(media)
-    except IntegrityError:
-        # Someone stored the same content between our look-up and our insert.
-        winner = _by_sha(session, inspected.sha256)
-        if winner is None:
-            raise
-        return winner
+    session.add(media)
+    session.flush()
+    return media
+
+
+def owns(actor: str, media: MediaFile) -> bool:
+    """Whether ``actor`` (one principal, see ``INDIVIDUAL_ACTORS``) uploaded ``media``."""
+    return actor.startswith(INDIVIDUAL_ACTORS) and media.uploaded_by == actor
+
+
+def own_upload(*, session: Session, actor: str, media_id: int, field: str) -> MediaFile:
+    """The file ``media_id`` if ``actor`` uploaded it; ``InputError`` naming ``field`` otherwise.
+
+    Someone else's file and an id that names no file get the very same refusal, so a caller
+    learns nothing about files that are not theirs (not even that they exist)."""
+    media = session.get(MediaFile, media_id) if 0 < media_id <= MAX_ID else None
+    if media is None or not owns(actor, media):
+        raise InputError(f"{field}: no file {media_id} uploaded by you")
     return media
 
 
@@ -130,10 +178,6 @@ def _path(home: Path, sha256: str, content_type: str | None) -> Path:
     if content_type is None:
         return directory / f"{sha256}{THUMBNAIL_SUFFIX}"
     return directory / f"{sha256}.{EXTENSIONS[content_type]}"
-
-
-def _by_sha(session: Session, sha256: str) -> MediaFile | None:
-    return session.scalar(select(MediaFile).where(MediaFile.sha256 == sha256))
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -19,6 +19,7 @@ from itertools import chain, islice
 from sqlalchemy.orm import Session
 
 from ecoradar.bootstrap import Container
+from ecoradar.core.writes import retrying
 from ecoradar.detection.engine import DetectionEngine, Mode, PacketHours, load_configs
 from ecoradar.monitoring.intake import Device, Judge
 from ecoradar.monitoring.parallel import JudgingProcess
@@ -66,7 +67,7 @@ class Intake:
     def __init__(self, container: Container, *, mode: Mode = "replay", detect: bool = True) -> None:
         self.container = container
         self.dialect = container.engine.dialect.name
-        with container.transaction() as session:
+        with container.reading() as session:
             self.judger = Judge(load_directory(session))
             configs = load_configs(session)
         self.detection = DetectionEngine(configs, mode) if detect else None
@@ -78,7 +79,7 @@ class Intake:
     def reload_directory(self) -> None:
         """Re-read the registry: new devices are let in; detection keeps its state except for
         points whose limits or thresholds changed (they are rebuilt from the store)."""
-        with self.container.transaction() as session:
+        with self.container.reading() as session:
             self.judger.directory = load_directory(session)
             configs = load_configs(session)
         if self.detection is not None:
@@ -97,17 +98,23 @@ class Intake:
     def write_prepared(
         self, prepared: PreparedBatch, lookahead: PreparedBatch | None = None
     ) -> BatchResult:
-        """:meth:`write` of a batch whose rows are made already."""
+        """:meth:`write` of a batch whose rows are made already; written again, whole, when
+        the database was busy with other writes (``Container.write``)."""
         engine = self.detection
-        try:
-            with self.container.transaction() as session:
-                if engine is not None and prepared.hourly:
-                    self._detect(engine, session, prepared, lookahead)
-                return write_prepared(session, prepared)
-        except BaseException:
-            if engine is not None:  # its state ran ahead of the store: rebuild what was touched
-                engine.forget({point_id for _, point_id, _, _ in prepared.hourly})
-            raise
+
+        def once() -> BatchResult:
+            try:
+                with self.container.transaction() as session:
+                    if engine is not None and prepared.hourly:
+                        self._detect(engine, session, prepared, lookahead)
+                    return write_prepared(session, prepared)
+            except BaseException:
+                if engine is not None:  # its state ran ahead of the store: rebuild what it saw
+                    engine.forget({point_id for _, point_id, _, _ in prepared.hourly})
+                raise
+
+        wait = self.container.settings.write_wait
+        return retrying(once, wait=wait, what="a batch of device data")
 
     def _detect(
         self,
@@ -127,8 +134,11 @@ class Intake:
         """Open offline alerts for silent devices (see ``DetectionEngine.sweep``)."""
         if self.detection is None:
             return 0
-        with self.container.transaction() as session:
-            return self.detection.sweep(session, self.container.clock.now())
+        detection = self.detection
+        return self.container.write(
+            lambda session: detection.sweep(session, self.container.clock.now()),
+            what="the offline sweep",
+        )
 
     def run(
         self,

@@ -82,7 +82,10 @@ class PreparedBatch:
         return self.rows[self.ends[index - 1] if index else 0 : self.ends[index]]
 
     def hold_back(self, index: int, reason: str, detail: str = FUTURE_DETAIL) -> None:
-        """Archive frame ``index`` as ``quarantined`` for ``reason``; do not store its values."""
+        """Archive frame ``index`` as ``quarantined`` for ``reason``; do not store its values.
+        Once per frame (a batch written again after a busy database is judged again)."""
+        if index in self.held:
+            return
         raw = self.raws[index]
         self.outcomes[raw[RAW_OUTCOME]] -= 1
         self.outcomes["quarantined"] += 1

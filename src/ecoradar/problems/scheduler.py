@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoradar.audit import anchor
 from ecoradar.audit.service import record as audit
 from ecoradar.bootstrap import Container
 from ecoradar.problems import timeline
@@ -122,26 +123,36 @@ def check_deadlines(
 
 
 def run_once(container: Container, *, alert_batch: int = 500) -> SchedulerReport:
-    """One pass: alerts to findings (in batches, each its own transaction), then deadlines."""
+    """One pass: alerts to findings (in batches, each its own unit of work), then deadlines.
+    Each unit of work runs whole again when the database is busy (``Container.write``); the
+    report counts only what was committed."""
     report = SchedulerReport()
+
+    def promote(session: Session) -> int:
+        return promote_alerts(
+            session=session,
+            index=container.regions.get(session),
+            policy=load_policy(session=session, settings=container.settings),
+            now=container.clock.now(),
+            actor=ACTOR,
+            limit=alert_batch,
+        )
+
+    def deadlines(session: Session) -> SchedulerReport:
+        part = SchedulerReport()
+        policy = load_policy(session=session, settings=container.settings)
+        check_deadlines(session=session, policy=policy, now=container.clock.now(), report=part)
+        return part
+
     while True:
-        with container.transaction() as session:
-            policy = load_policy(session=session, settings=container.settings)
-            index = container.regions.get(session)
-            count = promote_alerts(
-                session=session,
-                index=index,
-                policy=policy,
-                now=container.clock.now(),
-                actor=ACTOR,
-                limit=alert_batch,
-            )
+        count = container.write(promote, what="the scheduler (alerts)")
         report.findings_from_alerts += count
         if count < alert_batch:
             break
-    with container.transaction() as session:
-        policy = load_policy(session=session, settings=container.settings)
-        check_deadlines(session=session, policy=policy, now=container.clock.now(), report=report)
+    part = container.write(deadlines, what="the scheduler (deadlines)")
+    report.newly_overdue, report.escalated = part.newly_overdue, part.escalated
+    report.back_in_time = part.back_in_time
     selfcheck = run_selfcheck(container)
     report.selfcheck = "" if selfcheck.idle else str(selfcheck)
+    anchor.scheduled_checkpoint(container)  # the audit log's head, outside the database
     return report

@@ -1,5 +1,7 @@
 """What the problem API reads and returns. Nothing here carries a reporter's identity except
-``ReporterRead``, which only ``GET /api/problems/{id}/reporters`` returns (and logs)."""
+``ReporterRead``, which only ``GET /api/problems/{id}/reporters`` returns (and logs). Readers
+who do not handle a problem get its free text ``masked``: personal data a reporter or an officer
+wrote (a phone number, an e-mail address, a name) is replaced by ``privacy.mask.PLACEHOLDER``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ecoradar.privacy.mask import mask, mask_data
 from ecoradar.problems.models import Finding, Problem, ProblemEvent, ProblemLink, ProblemNote
 from ecoradar.problems.workflow import (
     Evidence,
@@ -57,10 +60,12 @@ class ProblemRead(BaseModel):
     findings: int
 
     @classmethod
-    def of(cls, p: Problem) -> ProblemRead:
+    def of(cls, p: Problem, *, masked: bool = False) -> ProblemRead:
+        """``masked``: the reader does not handle the problem (personal data in the title
+        hidden)."""
         return cls(
             id=p.id,
-            title=p.title,
+            title=mask(p.title) if masked else p.title,
             category=p.category,
             severity=p.severity,
             state=p.state,
@@ -105,19 +110,24 @@ class FindingRead(BaseModel):
     data: dict[str, Any]
 
     @classmethod
-    def of(cls, f: Finding) -> FindingRead:
+    def of(cls, f: Finding, *, masked: bool = False) -> FindingRead:
+        """``masked``: personal data hidden in the description and in the answers to the
+        service's questions (``data["attributes"]``, free text too)."""
+        data = f.data
+        if masked and isinstance(data.get("attributes"), dict):
+            data = {**data, "attributes": mask_data(data["attributes"])}
         return cls(
             id=f.id,
             channel=f.channel,
             category=f.category,
-            description=f.description,
+            description=mask(f.description) if masked else f.description,
             observed_at=f.observed_at,
             received_at=f.received_at,
             lat=f.lat,
             lon=f.lon,
             severity=f.severity,
             attached_automatically=f.attached_automatically,
-            data=f.data,
+            data=data,
         )
 
 
@@ -168,10 +178,12 @@ class EventRead(BaseModel):
         cls, e: ProblemEvent, *, internal: bool, roles: Mapping[int, str] | None = None
     ) -> EventRead:
         """``internal``: the reader handles the problem (sees who acted and internal detail);
-        otherwise ``roles`` (user id -> role) tells the kind of each actor."""
+        otherwise ``roles`` (user id -> role) tells the kind of each actor, and the text of
+        the detail (a reason, a requirement) is masked."""
         detail = dict(e.detail)
         if not internal:
             detail.pop("internal", None)
+            detail = mask_data(detail)
         actor = e.actor if internal else public_actor(e.actor, roles or {})
         return cls(
             id=e.id,
@@ -196,7 +208,8 @@ class NoteRead(BaseModel):
         cls, n: ProblemNote, *, internal: bool, roles: Mapping[int, str] | None = None
     ) -> NoteRead:
         author = n.author if internal else public_actor(n.author, roles or {})
-        return cls(id=n.id, at=n.at, author=author, visibility=n.visibility, text=n.text)
+        text = n.text if internal else mask(n.text)
+        return cls(id=n.id, at=n.at, author=author, visibility=n.visibility, text=text)
 
 
 class AttachmentRead(BaseModel):

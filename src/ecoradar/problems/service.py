@@ -16,6 +16,8 @@ from ecoradar.auth.models import User
 from ecoradar.auth.principal import Principal
 from ecoradar.core.errors import InputError, NotFoundError, PermissionDenied
 from ecoradar.media.models import MediaFile
+from ecoradar.media.service import own_upload
+from ecoradar.privacy.mask import mask
 from ecoradar.problems import timeline
 from ecoradar.problems.models import (
     CATEGORIES,
@@ -159,18 +161,31 @@ def list_problems(
         where.append(Problem.overdue_since.is_not(None))
     elif filters.overdue is False:
         where.append(Problem.overdue_since.is_(None))
-    if filters.q:
-        needle = f"%{filters.q.strip()[:100]}%"
-        where.append(or_(Problem.title.ilike(needle), Problem.description.ilike(needle)))
+    order = (Problem.overdue_since.is_(None), Problem.reported_at.desc(), Problem.id.desc())
+    needle = (filters.q or "").strip()[:100]
+    if needle and not sees_originals(principal):
+        # Search what this reader is shown (masked): the original text would answer whether a
+        # problem holds a given phone number or name.
+        found = [
+            p
+            for p in session.scalars(select(Problem).where(*where).order_by(*order))
+            if needle.casefold() in f"{mask(p.title)}\n{mask(p.description)}".casefold()
+        ]
+        start = (page - 1) * per_page
+        return ProblemPage(found[start : start + per_page], len(found), page, per_page)
+    if needle:
+        pattern = f"%{needle}%"
+        where.append(or_(Problem.title.ilike(pattern), Problem.description.ilike(pattern)))
     total = session.scalar(select(func.count(Problem.id)).where(*where)) or 0
-    query = (
-        select(Problem)
-        .where(*where)
-        .order_by(Problem.overdue_since.is_(None), Problem.reported_at.desc(), Problem.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    return ProblemPage(list(session.scalars(query)), total, page, per_page)
+    query = select(Problem).where(*where).order_by(*order).offset((page - 1) * per_page)
+    return ProblemPage(list(session.scalars(query.limit(per_page))), total, page, per_page)
+
+
+def sees_originals(principal: Principal) -> bool:
+    """Whether ``principal`` handles every problem it may see (administrators, officers and grid
+    workers see only problems of their regions or assigned to them), so reads the original
+    text; everyone else reads it masked."""
+    return principal.is_admin or principal.role in ("officer", "grid_worker")
 
 
 def get_problem(*, session: Session, principal: Principal, problem_id: int) -> Problem:
@@ -250,16 +265,12 @@ def _attach_media(
     field: str,
     at: datetime,
     actor: str,
-    *,
-    referenced: bool = True,
 ) -> None:
-    """Attach stored files to ``problem``. ``referenced``: the ids come from an action's payload,
-    so each must be a file already on this problem or uploaded by ``actor`` (an id is not a
-    key to a file on a problem one cannot see)."""
+    """Attach stored files to ``problem``: each must be ``actor``'s own upload. Any other id
+    (someone else's file, even one on this problem, or no file at all) gets one and the same
+    refusal, so an id is neither a key to another's file nor a way to learn that it exists."""
     for media_id in media_ids:
-        media = session.get(MediaFile, media_id)
-        if media is None or (referenced and not _may_reference(session, problem, media, actor)):
-            raise InputError(f"{field}: no uploaded file {media_id} on this problem")
+        own_upload(session=session, actor=actor, media_id=media_id, field=field)
         exists = session.scalar(
             select(ProblemAttachment.id).where(
                 ProblemAttachment.problem_id == problem.id,
@@ -278,17 +289,6 @@ def _attach_media(
                     added_by=actor,
                 )
             )
-
-
-def _may_reference(session: Session, problem: Problem, media: MediaFile, actor: str) -> bool:
-    if media.uploaded_by == actor:
-        return True
-    on_problem = session.scalar(
-        select(ProblemAttachment.id).where(
-            ProblemAttachment.problem_id == problem.id, ProblemAttachment.media_id == media.id
-        )
-    )
-    return on_problem is not None
 
 
 def _state_of(problem: Problem) -> dict[str, Any]:
@@ -474,18 +474,14 @@ def attach(
     public: bool,
     now: datetime,
 ) -> ProblemAttachment:
-    """Attach an uploaded file. Staff handling the problem may attach any purpose; the
-    problem's enterprise attaches rectification documents."""
+    """Attach a file ``principal`` uploaded. Staff handling the problem may attach any purpose;
+    the problem's enterprise attaches rectification documents."""
     problem = get_problem(session=session, principal=principal, problem_id=problem_id)
     check_attach(principal=principal, problem=problem, purpose=purpose)
-    media = session.get(MediaFile, media_id)
-    if media is None:
-        raise InputError(f"media_id: no uploaded file {media_id}")
+    media = own_upload(session=session, actor=principal.actor, media_id=media_id, field="media_id")
     if public and not media.public_safe:
         raise InputError("public: documents are never shown publicly; attach an image")
-    _attach_media(
-        session, problem, (media_id,), purpose, "media_id", now, principal.actor, referenced=False
-    )
+    _attach_media(session, problem, (media_id,), purpose, "media_id", now, principal.actor)
     session.flush()
     row = session.scalar(
         select(ProblemAttachment).where(

@@ -14,6 +14,7 @@ from ecoradar.auth.principal import Principal
 from ecoradar.core.errors import InputError, NotFoundError, PermissionDenied
 from ecoradar.media import service as media
 from ecoradar.media.inspect import MediaLimits, sniff
+from ecoradar.privacy.mask import mask, mask_optional
 from ecoradar.problems import service, timeline
 from ecoradar.problems.deadlines import deadline_state
 from ecoradar.problems.intake import FindingIn as FindingData
@@ -43,7 +44,7 @@ from ecoradar.problems.schemas import (
 from ecoradar.problems.workflow import Action
 from ecoradar.regions.service import region_by_code, subtree_ids
 from ecoradar.registry.models import Enterprise
-from ecoradar.web.deps import ContainerDep, PrincipalDep, SessionDep
+from ecoradar.web.deps import ContainerDep, PrincipalDep, SessionDep, writes
 
 router = APIRouter(prefix="/api", tags=["problems"])
 
@@ -106,7 +107,9 @@ def list_problems(
         region_ids=region_ids,
     )
     return ProblemPageRead(
-        items=[ProblemRead.of(p) for p in found_page.items],
+        items=[
+            ProblemRead.of(p, masked=not service.handles(principal, p)) for p in found_page.items
+        ],
         total=found_page.total,
         page=found_page.page,
         per_page=found_page.per_page,
@@ -138,7 +141,8 @@ def _attachment(
 def problem_detail(
     *, session: Session, principal: Principal, problem: Problem, policy: Policy, box: ContainerDep
 ) -> ProblemDetail:
-    """Everything about one problem that ``principal`` may see (shared by the API and pages)."""
+    """Everything about one problem that ``principal`` may see (shared by the API and pages);
+    free text masked unless ``principal`` handles it."""
     now = box.clock.now()
     internal = service.handles(principal, problem)
     events = service.events(session=session, principal=principal, problem=problem)
@@ -148,14 +152,16 @@ def problem_detail(
     status = deadline_state(
         timeline.snapshot(problem), now, rules=policy.rules, calendar=policy.calendar
     )
-    base = ProblemRead.of(problem)
+    base = ProblemRead.of(problem, masked=not internal)
     return ProblemDetail(
         **base.model_dump(),
-        description=problem.description,
+        description=problem.description if internal else mask(problem.description),
         point_id=problem.point_id,
         state_times=problem.state_times,
         rectification_due=problem.rectification_due,
-        extension_reason=problem.extension_reason,
+        extension_reason=problem.extension_reason
+        if internal
+        else mask_optional(problem.extension_reason),
         extensions_used=problem.extensions_used,
         transfer_target=problem.transfer_target if internal else None,
         deadline=DeadlineRead(
@@ -165,7 +171,7 @@ def problem_detail(
             days_overdue=status.days_overdue,
             level=status.level,
         ),
-        finding_list=[FindingRead.of(f) for f in problem.findings],
+        finding_list=[FindingRead.of(f, masked=not internal) for f in problem.findings],
         events=[EventRead.of(e, internal=internal, roles=roles) for e in events],
         notes=[NoteRead.of(n, internal=internal, roles=roles) for n in notes],
         attachments=[
@@ -244,6 +250,7 @@ def add_note(
 
 
 @router.get("/problems/{problem_id}/reporters", response_model=list[ReporterRead])
+@writes  # each read of a reporter's contact is audited
 def reporters(
     problem_id: ProblemId,
     request: Request,

@@ -61,6 +61,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from ecoradar.core.clock import utc
 from ecoradar.core.errors import ConflictError, EcoRadarError, InputError, PermissionDenied
@@ -125,23 +126,36 @@ HUMAN_ROLES = frozenset(Role) - {Role.SYSTEM}
 
 
 class WorkflowError(EcoRadarError):
-    """Base of the workflow's refusals; ``action`` is what was refused."""
+    """Base of the workflow's refusals; ``action`` is what was refused, ``code`` and ``params``
+    why, for a page to say in its reader's language (``payload.CODES`` and ``forbidden``,
+    ``dispute_window``, ``state``, ``extension_limit``, ``no_evidence``)."""
 
-    def __init__(self, action: Action, message: str) -> None:
+    def __init__(
+        self, action: Action, message: str, *, code: str = "", params: dict[str, Any] | None = None
+    ) -> None:
         self.action = action
+        self.code = code
+        self.params = dict(params or {})
         super().__init__(message)
 
 
 class NotAllowed(WorkflowError, ConflictError):
     """Not from the problem's current state (or a limit such as the one extension is reached)."""
 
-    def __init__(self, action: Action, state: State, message: str | None = None) -> None:
+    def __init__(
+        self, action: Action, state: State, message: str | None = None, **limit: int
+    ) -> None:
+        """Without ``message``: not from ``state``; with it, ``limit`` (``used``, ``limit``)
+        says which limit is reached."""
         self.state = state
         self.allowed_from = TABLE[action].sources
-        if message is None:
-            allowed = ", ".join(s for s in State if s in self.allowed_from)
-            message = f"cannot {action} a problem that is {state}: only from {allowed}"
-        super().__init__(action, message)
+        allowed = [s.value for s in State if s in self.allowed_from]
+        if message is not None:
+            super().__init__(action, message, code="extension_limit", params=limit)
+            return
+        message = f"cannot {action} a problem that is {state}: only from {', '.join(allowed)}"
+        params = {"state": state.value, "allowed": allowed}
+        super().__init__(action, message, code="state", params=params)
 
 
 class Forbidden(WorkflowError, PermissionDenied):
@@ -151,9 +165,17 @@ class Forbidden(WorkflowError, PermissionDenied):
 class Missing(WorkflowError, InputError):
     """A requirement of the action is missing; ``field`` names it."""
 
-    def __init__(self, action: Action, field: str, message: str) -> None:
+    def __init__(
+        self,
+        action: Action,
+        field: str,
+        message: str,
+        *,
+        code: str = "required",
+        params: dict[str, Any] | None = None,
+    ) -> None:
         self.field = field
-        super().__init__(action, f"{field}: {message}")
+        super().__init__(action, f"{field}: {message}", code=code, params=params)
 
 
 class Invalid(Missing):
@@ -398,7 +420,13 @@ def decide(
         )
     except PayloadProblem as problem:
         kind = Missing if problem.missing else Invalid
-        raise kind(action, problem.field, f"{problem.message} (to {action})") from None
+        raise kind(
+            action,
+            problem.field,
+            f"{problem.message} (to {action})",
+            code=problem.code,
+            params=problem.params,
+        ) from None
     return Transition(
         action=action,
         from_state=snapshot.state,
@@ -465,7 +493,9 @@ def _refusal(
     grants = [g for g in rule.who if g.admits(actor)]
     if not grants:
         who = ", ".join(str(g) for g in rule.who)
-        return Forbidden(action, f"{actor.role} may not {action} this problem: only {who}")
+        return Forbidden(
+            action, f"{actor.role} may not {action} this problem: only {who}", code="forbidden"
+        )
     if snapshot.state not in rule.sources:
         return NotAllowed(action, snapshot.state)
     if all(g.dispute_window for g in grants):
@@ -473,16 +503,26 @@ def _refusal(
         if closed is None or now > utc(closed) + dispute_window:
             days = dispute_window.days
             return Forbidden(
-                action, f"the reporter may dispute a closure only within {days} days of it"
+                action,
+                f"the reporter may dispute a closure only within {days} days of it",
+                code="dispute_window",
+                params={"days": days},
             )
     for check in rule.checks:
         if check is Check.STORED_EVIDENCE and not snapshot.has_rectification_evidence:
-            return Missing(action, "evidence", "the problem holds no rectification evidence")
+            return Missing(
+                action,
+                "evidence",
+                "the problem holds no rectification evidence",
+                code="no_evidence",
+            )
         if check is Check.EXTENSION_LEFT and snapshot.extensions_used >= max_extensions:
             return NotAllowed(
                 action,
                 snapshot.state,
                 f"cannot {action}: the deadline was already extended "
                 f"{snapshot.extensions_used} time(s), at most {max_extensions}",
+                used=snapshot.extensions_used,
+                limit=max_extensions,
             )
     return None

@@ -1,8 +1,12 @@
 """What workflow actions carry (pure): payload types and their validation.
 
 ``clean`` checks the fields an action uses and returns them normalised (text stripped, ids
-de-duplicated, times in UTC); it raises ``PayloadProblem`` naming the field, which
+de-duplicated, times in UTC); it raises ``PayloadProblem`` naming the field, with a ``code``
+and ``params`` a page can put into words in its reader's language (``CODES``), which
 ``workflow.decide`` turns into ``Missing`` or ``Invalid``. The limits are named constants.
+
+Times a person types are compared to the minute, the precision of the forms: an on-site check
+in the very minute the problem was reported (or in the current minute) is accepted.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import math
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from ecoradar.core.clock import utc
 
@@ -80,12 +85,52 @@ TEXT_LIMITS = {
 }
 
 
-class PayloadProblem(Exception):
-    """A payload field is missing (``missing``) or unacceptable; ``field`` names it."""
+CODES = frozenset(
+    {
+        "required",
+        "not_used",
+        "not_text",
+        "too_long",
+        "not_id",
+        "not_list",
+        "too_many",
+        "already_assignee",
+        "not_time",
+        "not_future",
+        "not_coordinate",
+        "future",
+        "before_report",
+        "photo_required",
+        "not_record",
+        "evidence_required",
+        "unknown_kind",
+        "department_required",
+    }
+)
+"""What ``PayloadProblem.code`` may be (each with its ``params``, see the raising code)."""
 
-    def __init__(self, field: str, message: str, *, missing: bool = False) -> None:
+
+class PayloadProblem(Exception):
+    """A payload field is missing (``missing``) or unacceptable; ``field`` names it, ``code``
+    (one of ``CODES``) and ``params`` say why, for a reader in any language."""
+
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        *,
+        missing: bool = False,
+        code: str = "required",
+        **params: Any,
+    ) -> None:
         self.field, self.message, self.missing = field, message, missing
+        self.code, self.params = code, params
         super().__init__(f"{field}: {message}")
+
+
+def to_minute(moment: datetime) -> datetime:
+    """``moment`` without its seconds: the precision at which people give times."""
+    return moment.replace(second=0, microsecond=0)
 
 
 def clean(
@@ -114,17 +159,21 @@ def clean(
                 raise PayloadProblem(name, "required", missing=True)
             continue
         if name not in used:
-            raise PayloadProblem(name, "not used by this action")
+            raise PayloadProblem(name, "not used by this action", code="not_used")
         if name in TEXT_LIMITS:
             out[name] = _text(name, value, TEXT_LIMITS[name])
         elif name in ("assignee_id", "finding_id"):
             out[name] = _ident(name, value)
             if name == "assignee_id" and not_assignee is not None and value == not_assignee:
-                raise PayloadProblem(name, f"{value} is already the assignee")
+                raise PayloadProblem(
+                    name, f"{value} is already the assignee", code="already_assignee", id=value
+                )
         elif name == "rectification_due":
             due = _when(name, value)
             if due <= now:
-                raise PayloadProblem(name, f"{due.isoformat()} is not in the future")
+                raise PayloadProblem(
+                    name, f"{due.isoformat()} is not in the future", code="not_future", at=due
+                )
             out[name] = due
         elif name == "onsite":
             out[name] = _onsite(value, utc(reported_at), now)
@@ -137,62 +186,94 @@ def clean(
 
 def _text(field: str, value: object, limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str):
-        raise PayloadProblem(field, "must be text")
+        raise PayloadProblem(field, "must be text", code="not_text")
     value = value.strip()
     if not value:
         raise PayloadProblem(field, "must not be empty", missing=True)
     if len(value) > limit:
-        raise PayloadProblem(field, f"{len(value)} characters, at most {limit}")
+        raise PayloadProblem(
+            field,
+            f"{len(value)} characters, at most {limit}",
+            code="too_long",
+            count=len(value),
+            limit=limit,
+        )
     return value
 
 
 def _ident(field: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise PayloadProblem(field, f"{value!r} is not an id (a positive integer)")
+        raise PayloadProblem(
+            field, f"{value!r} is not an id (a positive integer)", code="not_id", value=value
+        )
     return value
 
 
 def _ids(field: str, values: object) -> tuple[int, ...]:
     if not isinstance(values, tuple | list):
-        raise PayloadProblem(field, "must be a list of ids")
+        raise PayloadProblem(field, "must be a list of ids", code="not_list")
     ids = tuple(dict.fromkeys(_ident(field, v) for v in values))
     if len(ids) > MAX_IDS:
-        raise PayloadProblem(field, f"{len(ids)} ids, at most {MAX_IDS}")
+        raise PayloadProblem(
+            field,
+            f"{len(ids)} ids, at most {MAX_IDS}",
+            code="too_many",
+            count=len(ids),
+            limit=MAX_IDS,
+        )
     return ids
 
 
 def _when(field: str, value: object) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise PayloadProblem(field, "must be a date and time with a UTC offset")
+        raise PayloadProblem(field, "must be a date and time with a UTC offset", code="not_time")
     return utc(value)
 
 
 def _coordinate(field: str, value: object, bound: int) -> float:
     number = value if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
     if not math.isfinite(number) or abs(number) > bound:
-        raise PayloadProblem(field, f"{value!r} is not a coordinate within -{bound}..{bound}")
+        raise PayloadProblem(
+            field,
+            f"{value!r} is not a coordinate within -{bound}..{bound}",
+            code="not_coordinate",
+            bound=bound,
+        )
     return float(number)
 
 
 def _onsite(value: object, reported_at: datetime, now: datetime) -> OnsiteRecord:
     if not isinstance(value, OnsiteRecord):
-        raise PayloadProblem("onsite", "must be an on-site record")
+        raise PayloadProblem("onsite", "must be an on-site record", code="not_record")
     at = _when("onsite.at", value.at)
-    if at > now:
-        raise PayloadProblem("onsite.at", f"{at.isoformat()} is in the future")
-    if at < reported_at:
-        raise PayloadProblem("onsite.at", f"{at.isoformat()} is before the problem was reported")
+    if to_minute(at) > to_minute(now):
+        raise PayloadProblem(
+            "onsite.at", f"{at.isoformat()} is in the future", code="future", at=at
+        )
+    if to_minute(at) < to_minute(reported_at):
+        raise PayloadProblem(
+            "onsite.at",
+            f"{at.isoformat()} is before the problem was reported",
+            code="before_report",
+            at=at,
+            reported_at=reported_at,
+        )
     lat = _coordinate("onsite.lat", value.lat, 90)
     lon = _coordinate("onsite.lon", value.lon, 180)
     photos = _ids("onsite.photo_ids", value.photo_ids)
     if not photos:
-        raise PayloadProblem("onsite.photo_ids", "at least one photo is required", missing=True)
+        raise PayloadProblem(
+            "onsite.photo_ids",
+            "at least one photo is required",
+            missing=True,
+            code="photo_required",
+        )
     return OnsiteRecord(at, lat, lon, photos, _text("onsite.text", value.text))
 
 
 def _evidence(value: object) -> Evidence:
     if not isinstance(value, Evidence):
-        raise PayloadProblem("evidence", "must be rectification evidence")
+        raise PayloadProblem("evidence", "must be rectification evidence", code="not_record")
     ids = _ids("evidence.attachment_ids", value.attachment_ids)
     document = None
     if value.document is not None and (
@@ -201,21 +282,31 @@ def _evidence(value: object) -> Evidence:
         document = _text("evidence.document", value.document, MAX_NAME)
     if not ids and document is None:
         raise PayloadProblem(
-            "evidence.attachment_ids", "at least one attachment or a document", missing=True
+            "evidence.attachment_ids",
+            "at least one attachment or a document",
+            missing=True,
+            code="evidence_required",
         )
     return Evidence(_text("evidence.text", value.text), ids, document)
 
 
 def _transfer(value: object) -> TransferTarget:
     if not isinstance(value, TransferTarget):
-        raise PayloadProblem("transfer", "must be a transfer target")
+        raise PayloadProblem("transfer", "must be a transfer target", code="not_record")
     if value.kind not in set(TransferKind):
         kinds = ", ".join(TransferKind)
-        raise PayloadProblem("transfer.kind", f"{value.kind!r} is not one of {kinds}")
+        raise PayloadProblem(
+            "transfer.kind", f"{value.kind!r} is not one of {kinds}", code="unknown_kind"
+        )
     kind = TransferKind(value.kind)
     name = None
     if value.name is not None and (not isinstance(value.name, str) or value.name.strip()):
         name = _text("transfer.name", value.name, MAX_NAME)
     if kind is TransferKind.DEPARTMENT and name is None:
-        raise PayloadProblem("transfer.name", "the receiving department is required", missing=True)
+        raise PayloadProblem(
+            "transfer.name",
+            "the receiving department is required",
+            missing=True,
+            code="department_required",
+        )
     return TransferTarget(kind, name)

@@ -12,7 +12,7 @@ no SMS or e-mail boundary yet. Each step is its own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -124,37 +124,48 @@ def remind_due_soon(*, session: Session, now: datetime) -> int:
 
 
 def run_selfcheck(container: Container, *, until: date | None = None) -> SelfcheckReport:
-    """One pass of the four steps above."""
+    """One pass of the four steps above, each a unit of work run whole again when the database
+    is busy (``Container.write``)."""
     report = SelfcheckReport()
     now = container.clock.now()
-    with container.transaction() as session:
-        report.generated = generate_tasks(
+
+    def generate(session: Session) -> GenerationReport:
+        generated = generate_tasks(
             session=session,
             until=until or china_date(now),
             now=now,
             calendar=stored_calendar(session),
         )
-        if report.generated.created:
+        if generated.created:
             audit(
                 session=session,
                 at=now,
                 actor=ACTOR,
                 action="selfcheck_task.generate",
                 entity_type="selfcheck_tasks",
-                entity_id=report.generated.until.isoformat(),
-                after={"created": report.generated.created, "due": report.generated.due},
+                entity_id=generated.until.isoformat(),
+                after={"created": generated.created, "due": generated.due},
             )
-    with container.transaction() as session:
-        report.newly_overdue, points = mark_overdue(session=session, now=now)
-        report.reminders = remind_due_soon(session=session, now=now)
+        return generated
+
+    def overdue(session: Session) -> tuple[int, set[int], int]:
+        newly, points = mark_overdue(session=session, now=now)
+        return newly, points, remind_due_soon(session=session, now=now)
+
+    def findings(chunk: list[int]) -> Callable[[Session], int]:
+        return lambda session: record_repeated_overdue(
+            session=session,
+            index=container.regions.get(session),
+            policy=load_policy(session=session, settings=container.settings),
+            point_ids=chunk,
+            now=now,
+            actor=ACTOR,
+        )
+
+    report.generated = container.write(generate, what="self-inspection task generation")
+    report.newly_overdue, points, report.reminders = container.write(
+        overdue, what="self-inspection deadlines"
+    )
     for chunk in _chunks(sorted(points), 500):
-        with container.transaction() as session:
-            report.overdue_findings += record_repeated_overdue(
-                session=session,
-                index=container.regions.get(session),
-                policy=load_policy(session=session, settings=container.settings),
-                point_ids=chunk,
-                now=now,
-                actor=ACTOR,
-            )
+        report.overdue_findings += container.write(findings(chunk), what="self-inspection findings")
     return report

@@ -33,10 +33,15 @@ from ecoradar.selfcheck.models import ChecklistTemplate, PointType, TemplateVers
 TYPE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
 
+def missing_defaults(session: Session) -> list[tuple[str, str, str, str]]:
+    """The built-in types not stored yet."""
+    known = set(session.scalars(select(PointType.code)))
+    return [t for t in BUILTIN_TYPES if t[0] not in known]
+
+
 def ensure_defaults(*, session: Session, now: datetime) -> None:
     """Store the built-in types and their first checklist version when missing."""
-    known = set(session.scalars(select(PointType.code)))
-    missing = [t for t in BUILTIN_TYPES if t[0] not in known]
+    missing = missing_defaults(session)
     for code, name, name_en, category in missing:
         point_type = PointType(
             code=code, name=name, name_en=name_en, category=category, builtin=True, created_at=now

@@ -61,9 +61,20 @@ class ExportFormat(StrEnum):
     xlsx = "xlsx"
 
 
+def defaults_stored(box: ContainerDep) -> None:
+    """The built-in types and checklists, stored (when missing) in a unit of work of their own,
+    before a GET's read-only one begins."""
+    with box.reading() as session:
+        if not templates.missing_defaults(session):
+            return
+    box.write(lambda session: templates.ensure_defaults(session=session, now=box.clock.now()))
+
+
+DefaultsStored = Annotated[None, Depends(defaults_stored)]
+
+
 @router.get("/point-types", response_model=list[PointTypeRead])
-def list_point_types(session: SessionDep, box: ContainerDep, _: ReaderDep) -> list[PointType]:
-    templates.ensure_defaults(session=session, now=box.clock.now())
+def list_point_types(_ready: DefaultsStored, session: SessionDep, _: ReaderDep) -> list[PointType]:
     return list(session.scalars(select(PointType).order_by(PointType.id)))
 
 
@@ -85,9 +96,10 @@ def add_point_type(
 
 
 @router.get("/templates", response_model=list[VersionRead])
-def current_templates(session: SessionDep, box: ContainerDep, _: ReaderDep) -> list[VersionRead]:
+def current_templates(
+    _ready: DefaultsStored, session: SessionDep, _: ReaderDep
+) -> list[VersionRead]:
     """The current checklist version of every point type."""
-    templates.ensure_defaults(session=session, now=box.clock.now())
     return [
         VersionRead.of(templates.current_version(session=session, point_type_id=t.id))
         for t in session.scalars(select(PointType).order_by(PointType.id))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
@@ -23,6 +25,7 @@ from ecoradar.auth.errors import CsrfRefused, LoginRequired, TooManyAttempts
 from ecoradar.bootstrap import Container
 from ecoradar.clues import open311_views
 from ecoradar.clues import views as clue_views
+from ecoradar.core.bookkeeping import FLUSH_EVERY
 from ecoradar.core.errors import (
     AuthenticationRequired,
     ConflictError,
@@ -30,6 +33,7 @@ from ecoradar.core.errors import (
     NotFoundError,
     PermissionDenied,
 )
+from ecoradar.core.writes import WriteBusy
 from ecoradar.detection import views as alert_views
 from ecoradar.monitoring import views as monitoring_views
 from ecoradar.problems import views as problem_views
@@ -39,6 +43,8 @@ from ecoradar.rewards import views as reward_views
 from ecoradar.selfcheck import views as selfcheck_views
 from ecoradar.stats import views as stats_views
 from ecoradar.web import (
+    api_docs,
+    json_policy,
     pages,
     pages_alerts,
     pages_monitoring,
@@ -46,7 +52,9 @@ from ecoradar.web import (
     pages_public,
     pages_selfcheck,
     pages_stats,
+    security_headers,
 )
+from ecoradar.web.busy import RetryBusy
 from ecoradar.web.deps import ContainerDep, principal_for_page, require_roles
 from ecoradar.web.i18n import LOCALE_COOKIE, negotiate
 from ecoradar.web.templating import query_string, render
@@ -73,8 +81,34 @@ def _nul_place(request: Request) -> str | None:
     return None
 
 
+log = logging.getLogger(__name__)
+
+
+async def flush_touches_every(box: Container, seconds: float) -> None:
+    """Write the last-use times that reads left behind (``core.bookkeeping``), every
+    ``seconds``; a failed write is logged and its times kept for the next."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await run_in_threadpool(box.flush_touches)
+        except Exception:
+            log.exception("writing last-use times failed; trying again")
+
+
 def create_app(container: Container) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        flusher = asyncio.create_task(flush_touches_every(container, FLUSH_EVERY))
+        try:
+            yield
+        finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            await run_in_threadpool(container.flush_touches)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="EcoRadar",
         version=ecoradar.__version__,
         summary="Find environmental pollution problems early and see each through to closure.",
@@ -83,6 +117,7 @@ def create_app(container: Container) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.container = container
+    json_policy.install(app)  # inside the middleware below: its 422 answers get the headers too
 
     @app.middleware("http")
     async def locale_and_headers(
@@ -102,10 +137,23 @@ def create_app(container: Container) -> FastAPI:
             )
         else:
             response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        security_headers.apply(response.headers, container.settings)
         return response
+
+    app.add_middleware(
+        RetryBusy,
+        wait=container.settings.write_wait,
+        default_locale=container.settings.default_locale,
+        headers=security_headers.security_headers(container.settings),
+    )
+
+    @app.exception_handler(WriteBusy)
+    async def busy(request: Request, exc: WriteBusy) -> Response:
+        """Other writes held the database for longer than the bounded wait: nothing changed."""
+        headers = {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"}
+        if wants_page(request):
+            return render(request, "503.html", status_code=503, headers=headers)
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
 
     @app.exception_handler(DataError)
     async def unstorable(request: Request, exc: DataError) -> JSONResponse:
@@ -181,17 +229,7 @@ def create_app(container: Container) -> FastAPI:
             "version": ecoradar.__version__,
         }
 
-    @app.get("/api/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        """Swagger UI served from our own static files: no CDN on a closed network."""
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="EcoRadar API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
-        )
-
+    app.include_router(api_docs.router)
     app.include_router(auth_views.router)
     app.include_router(auth_pages.router)
     app.include_router(region_views.router)

@@ -18,7 +18,7 @@ the cookie must carry the session's CSRF token as the ``csrf_token`` form field 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
@@ -45,13 +45,39 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_session(box: ContainerDep) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
-    with box.transaction() as session:
-        yield session
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Requests whose unit of work only reads (unless the route says otherwise: ``writes``)."""
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+def writes(endpoint: F) -> F:
+    """Mark a GET route whose unit of work writes (say, the audit entry of reading a
+    reporter's contact): its session is a write transaction."""
+    endpoint.__ecoradar_writes__ = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def request_writes(request: Request) -> bool:
+    """Whether the request's unit of work may write: changes, and GETs marked ``writes``."""
+    if request.method not in READ_METHODS:
+        return True
+    return bool(getattr(request.scope.get("endpoint"), "__ecoradar_writes__", False))
+
+
+def get_session(request: Request, box: ContainerDep) -> Iterator[Session]:
+    """One unit of work per request, ended before the response is sent (so a 2xx means it is
+    committed): a write transaction for a change (on SQLite it waits its turn to write first,
+    ``Container.transaction``), a read-only one for a GET."""
+    if request_writes(request):
+        with box.transaction() as session:
+            yield session
+    else:
+        with box.reading() as session:
+            yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_locale(request: Request) -> str:
@@ -105,9 +131,13 @@ def _resolve(
     now = box.clock.now()
     principal: Principal | None = None
     if bearer is not None:
-        principal = tokens.token_principal(session=session, secret=bearer.credentials, now=now)
+        principal = tokens.token_principal(
+            session=session, secret=bearer.credentials, now=now, touches=box.touches
+        )
     elif cookie:
-        live = sessions.session_principal(session=session, secret=cookie, now=now)
+        live = sessions.session_principal(
+            session=session, secret=cookie, now=now, touches=box.touches
+        )
         if live is not None:
             if request.method in credentials.UNSAFE_METHODS and not credentials.csrf_matches(
                 live.csrf_token, csrf_token
@@ -138,7 +168,7 @@ def get_principal_briefly(
 ) -> Principal | None:
     """``get_optional_principal`` in a transaction of its own, for a response that lasts
     (a stream), which must not hold the request's transaction open. For GET requests."""
-    with box.transaction() as session:
+    with box.reading() as session:
         return _resolve(request, session, box, bearer, cookie, None)
 
 
@@ -152,7 +182,7 @@ def principal_for_page(request: Request) -> Principal | None:
         return None
     box = get_container(request)
     try:
-        with box.transaction() as session:
+        with box.reading() as session:
             return _resolve(request, session, box, None, cookie, None)
     except EcoRadarError:
         return None

@@ -187,7 +187,7 @@ def upload_attachment(
         )  # before storing
         stored = forms.store_files(session, box, principal.actor, files)
         if not stored:
-            raise InputError("file: choose a file to upload")
+            raise forms.FormProblem("file", "choose_file", "choose a file to upload")
         for item in stored:
             service.attach(
                 session=session,
@@ -272,6 +272,7 @@ def _page(
         or (principal.role == "enterprise" and principal.enterprise_id == problem.enterprise_id),
         tiles={"url": box.settings.tile_url or "", "attribution": box.settings.tile_attribution},
         now_local=now.strftime("%Y-%m-%dT%H:%M"),
+        reported_local=problem.reported_at.astimezone(CHINA_TZ).strftime("%Y-%m-%dT%H:%M"),
         tomorrow=(now + timedelta(days=1)).date().isoformat(),
         done=done if done in DONE else "",
         error=error,

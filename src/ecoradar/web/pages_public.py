@@ -49,7 +49,7 @@ OUTLINE_LEVELS = ("city", "county", "township")
 
 def _bounds(box: Container) -> list[list[float]] | None:
     """South-west and north-east corners of the bureau's areas, for the map's first view."""
-    with box.transaction() as session:
+    with box.reading() as session:
         row = session.execute(
             select(
                 func.min(Region.min_lat),

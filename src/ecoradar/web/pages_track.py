@@ -85,7 +85,7 @@ def track_start(
     _ip, client = public.client_of(request)
     now = box.clock.now()
     try:
-        with box.transaction() as session:
+        with box.reading() as session:
             ratelimit.check_tracking(
                 session=session,
                 client=client,
@@ -115,7 +115,7 @@ def _track_page(
     settings = box.settings
     nonce = public.form_nonce(request)
     try:
-        with box.transaction() as session:
+        with box.reading() as session:
             if check_limit:
                 ratelimit.check_tracking(
                     session=session,
@@ -235,7 +235,7 @@ def track_photo(
     now = box.clock.now()
     unknown = False
     try:
-        with box.transaction() as session:
+        with box.reading() as session:
             ratelimit.check_tracking(
                 session=session,
                 client=client,

@@ -4,9 +4,11 @@ chain, people's names).
 
 A form sends text; ``payload`` turns the fields an action uses into a ``Payload`` (times typed in
 China time, a due date meaning the end of that China day) and leaves every check of content to
-the workflow, so the page and the API refuse the same things with the same messages. What the
-form itself cannot express (a number that is not a number) is an ``InputError`` naming the
-payload field, as the workflow's own refusals do.
+the workflow, so the page and the API refuse the same things. What the form itself cannot
+express (a number that is not a number) is a ``FormProblem`` naming the payload field, as the
+workflow's own refusals do. ``refusal`` turns any refusal into a ``Refusal`` with a ``code`` and
+``params``, which the page puts into words in its reader's language (``problems/_macros.html``,
+``refusal_detail``): never the technical message, never a field path.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as _field
 from datetime import date, datetime
+from typing import Any
 
 from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,6 +53,14 @@ ASSIGNEE_ROLES = ("grid_worker", "officer")
 """Who the assignee select offers: the people who go and look (administrators have no region)."""
 LONG = 20_000
 """A bound on any field; the workflow applies the real limits with a message."""
+
+
+class FormProblem(InputError):
+    """What a form sent cannot be read: ``field`` (the payload field), ``code``, ``params``."""
+
+    def __init__(self, field: str, code: str, message: str, **params: Any) -> None:
+        self.field, self.code, self.params = field, code, params
+        super().__init__(f"{field}: {message}")
 
 
 class ActionForm(BaseModel):
@@ -94,7 +106,10 @@ def _core(action: Action, form: ActionForm, stored: Sequence[MediaFile]) -> Payl
     if action in (Action.CONFIRM, Action.MARK_UNFOUNDED):
         for item in stored:
             if item.kind != "image":
-                raise InputError(f"onsite.photo_ids: {item.original_name} is not a photo")
+                name = item.original_name
+                raise FormProblem(
+                    "onsite.photo_ids", "not_photo", f"{name} is not a photo", name=name
+                )
         onsite = OnsiteRecord(
             _local_time("onsite.at", form.at),
             _coordinate("onsite.lat", form.lat),
@@ -112,7 +127,9 @@ def _core(action: Action, form: ActionForm, stored: Sequence[MediaFile]) -> Payl
     if action is Action.TRANSFER:
         kinds = {k.value: k for k in TransferKind}
         if form.transfer_kind not in kinds:
-            raise InputError("transfer.kind: choose a department or public security")
+            raise FormProblem(
+                "transfer.kind", "unknown_kind", "choose a department or public security"
+            )
         target = TransferTarget(kinds[form.transfer_kind], form.transfer_name.strip() or None)
         return Payload(transfer=target, reason=form.reason)
     return Payload()
@@ -123,7 +140,7 @@ def _ident(field: str, text: str) -> int | None:
     if not text:
         return None
     if not text.isdigit() or len(text) > 9:
-        raise InputError(f"{field}: {text!r} is not an id")
+        raise FormProblem(field, "not_id", f"{text!r} is not an id")
     return int(text)
 
 
@@ -131,22 +148,22 @@ def _local_time(field: str, text: str) -> datetime:
     """A ``datetime-local`` value (China time) or an ISO 8601 time with an offset."""
     text = text.strip()
     if not text:
-        raise InputError(f"{field}: required")
+        raise FormProblem(field, "required", "required")
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise InputError(f"{field}: {text!r} is not a date and time") from None
+        raise FormProblem(field, "not_time", f"{text!r} is not a date and time") from None
     return value if value.tzinfo is not None else value.replace(tzinfo=CHINA_TZ)
 
 
 def _coordinate(field: str, text: str) -> float:
     text = text.strip()
     if not text:
-        raise InputError(f"{field}: required (allow the position, or type it)")
+        raise FormProblem(field, "position_required", "required (allow the position, or type it)")
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"{field}: {text!r} is not a number") from None
+        raise FormProblem(field, "not_number", f"{text!r} is not a number") from None
     return value if math.isfinite(value) else math.nan
 
 
@@ -158,7 +175,7 @@ def _due(field: str, text: str) -> datetime | None:
     try:
         return end_of_day(date.fromisoformat(text))
     except ValueError:
-        raise InputError(f"{field}: {text!r} is not a date") from None
+        raise FormProblem(field, "not_date", f"{text!r} is not a date") from None
 
 
 # --- look-ups -------------------------------------------------------------------------------
@@ -246,11 +263,15 @@ def store_files(
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a change was refused: the message, its HTTP status, the form field it names."""
+    """Why a change was refused: the technical message (for logs, never shown), its HTTP
+    status, the form field it names, and ``code`` with ``params`` for the page's sentence (an
+    empty code: the page says only what kind of refusal it is)."""
 
     message: str
     status: int
     field: str | None
+    code: str = ""
+    params: dict[str, Any] = _field(default_factory=dict)
 
 
 FIELD = re.compile(r"[a-z_]+(\.[a-z_]+)?")
@@ -259,14 +280,38 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (ConflictError, 409),
     (InputError, 422),
 )
+KNOWN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"assignee_id: no active user (?P<id>\d+)"), "no_user"),
+    (re.compile(r"assignee_id: an? (?P<role>\w+) cannot be assigned"), "not_assignable"),
+    (re.compile(r"assignee_id: (?P<name>.+) is scoped to another region"), "assignee_elsewhere"),
+    (re.compile(r"text: empty"), "required"),
+    (re.compile(r"text: longer than (?P<limit>\d+) characters"), "too_long"),
+    (re.compile(r"(?:visibility|purpose): must be"), "bad_choice"),
+    (re.compile(r"public: documents are never shown publicly"), "document_not_public"),
+    (re.compile(r"[a-z_.]+: no (?:uploaded )?file \d+"), "no_file"),
+)
+"""The refusals of the register's service (``problems.service``) by their message: the code
+each is shown as; a message not here is shown by its kind only."""
 
 
 def refusal(exc: Exception) -> Refusal:
-    """A refusal to show: 403, 409 or 422, and the field it names (``reason: required``)."""
+    """A refusal to show: 403, 409 or 422, the field it names (``reason: required``) and the
+    code and parameters of its sentence."""
     status = next(code for kind, code in STATUS if isinstance(exc, kind))
-    name = str(exc).partition(":")[0]
-    field = "files" if isinstance(exc, MediaRefused) else name if FIELD.fullmatch(name) else None
-    return Refusal(str(exc), status, field)
+    message = str(exc)
+    name = message.partition(":")[0]
+    field = name if FIELD.fullmatch(name) else None
+    if isinstance(exc, MediaRefused):
+        return Refusal(message, status, "files", f"media_{exc.reason}", {"name": exc.filename})
+    code = getattr(exc, "code", "")
+    if isinstance(code, str) and code:
+        params = dict(getattr(exc, "params", {}))
+        return Refusal(message, status, getattr(exc, "field", field), code, params)
+    for pattern, known in KNOWN:
+        found = pattern.match(message)
+        if found:
+            return Refusal(message, status, field, known, found.groupdict())
+    return Refusal(message, status, field)
 
 
 def iso_local(text: object) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ecoradar.auth.principal import Principal
 from ecoradar.core.errors import NotFoundError
+from ecoradar.privacy.mask import mask
 from ecoradar.problems import service
 from ecoradar.problems.models import CATEGORIES, CHANNELS, STATES, Problem
 from ecoradar.problems.workflow import OPEN_STATES
@@ -133,6 +134,10 @@ def queue_results(
         "result": Paged(found_page.items, found_page.total, found_page.page, pages),
         "error": error,
         "names": _names(session, found_page.items),
+        "titles": {
+            p.id: p.title if service.handles(principal, p) else mask(p.title)
+            for p in found_page.items
+        },
         "enterprises": _enterprises(session, principal, found_page.items),
         "show_enterprise": principal.role != "public",
         "due_of": due_of,

@@ -3,7 +3,8 @@
 Built on ``clues.service.track`` (public events and public notes only, no actor, no internal
 detail) plus what the page adds: the deadline that runs now (acceptance, handling) as the problem
 register computes it, the rectification due date while it runs, the public reason of an
-extension, and the photos an officer made public. Never a name, a contact or anything internal.
+extension, and the photos an officer made public. Never a name, a contact or anything internal;
+free text is masked (``privacy.mask``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ecoradar.clues.tracking import display_code
 from ecoradar.config import Settings
 from ecoradar.core.errors import NotFoundError
 from ecoradar.media.models import MediaFile
+from ecoradar.privacy.mask import mask_optional
 from ecoradar.problems import timeline
 from ecoradar.problems.deadlines import DeadlineStatus, deadline_state
 from ecoradar.problems.models import ProblemAttachment
@@ -116,7 +118,9 @@ def track_view(*, session: Session, settings: Settings, clue: Clue, now: datetim
         service=catalog.get_service(clue.service_code),
         deadline=status,
         rectification_due=problem.rectification_due if problem.state == State.RECTIFYING else None,
-        extension_reason=problem.extension_reason if problem.extensions_used else None,
+        extension_reason=mask_optional(problem.extension_reason)
+        if problem.extensions_used
+        else None,
         photos=[PublicPhoto(m.id, m.width, m.height) for m in public_photos(session, problem.id)],
         can_confirm=open_period and problem.state == State.CLOSED,
         can_rate=open_period,

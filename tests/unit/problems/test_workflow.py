@@ -308,7 +308,7 @@ def test_a_document_alone_is_enough_evidence() -> None:
 @pytest.mark.parametrize(
     ("record", "field", "message"),
     [
-        (onsite(at=NOW + timedelta(seconds=1)), "onsite.at", "in the future"),
+        (onsite(at=NOW + timedelta(minutes=1)), "onsite.at", "in the future"),
         (onsite(at=REPORTED_AT - timedelta(seconds=1)), "onsite.at", "before the problem"),
         (onsite(at=datetime(2026, 3, 4, 12)), "onsite.at", "UTC offset"),  # noqa: DTZ001
         (onsite(lat=90.5), "onsite.lat", "-90..90"),
@@ -335,6 +335,41 @@ def test_verification_needs_a_complete_onsite_record(
 def test_verification_without_an_onsite_record_is_refused() -> None:
     with pytest.raises(Missing, match=r"onsite: required \(to confirm\)"):
         run(A.CONFIRM, snapshot(S.VERIFYING), payload=Payload())
+
+
+def test_an_onsite_time_is_compared_to_the_minute_as_the_form_gives_it() -> None:
+    reported = REPORTED_AT + timedelta(seconds=30)  # 09:00:30 China time
+    now = reported + timedelta(seconds=10)  # still the same minute
+    state = dataclasses.replace(snapshot(S.VERIFYING), reported_at=reported)
+    for at in (REPORTED_AT, REPORTED_AT + timedelta(seconds=59)):  # the form sends 09:00
+        transition = decide(state, A.CONFIRM, ASSIGNEE, Payload(onsite=onsite(at=at)), now)
+        assert transition.payload.onsite is not None
+    with pytest.raises(Invalid) as early:
+        before = REPORTED_AT - timedelta(seconds=1)
+        decide(state, A.CONFIRM, ASSIGNEE, Payload(onsite=onsite(at=before)), now)
+    assert (early.value.code, early.value.field) == ("before_report", "onsite.at")
+    assert early.value.params == {"at": before, "reported_at": reported}
+    with pytest.raises(Invalid) as late:
+        after = now + timedelta(minutes=1)
+        decide(state, A.CONFIRM, ASSIGNEE, Payload(onsite=onsite(at=after)), now)
+    assert late.value.code == "future"
+
+
+def test_every_refusal_carries_a_code_for_the_pages() -> None:
+    with pytest.raises(Missing) as missing:
+        run(A.REJECT, snapshot(S.REPORTED), payload=Payload(reason=" "))
+    assert (missing.value.code, missing.value.field) == ("required", "reason")
+    with pytest.raises(NotAllowed) as state:
+        run(A.ACCEPT, snapshot(S.ACCEPTED))
+    assert state.value.code == "state"
+    assert state.value.params == {"state": "accepted", "allowed": ["reported"]}
+    with pytest.raises(Forbidden) as forbidden:
+        run(A.ACCEPT, snapshot(S.REPORTED), ENTERPRISE)
+    assert forbidden.value.code == "forbidden"
+    with pytest.raises(Invalid) as long:
+        run(A.REJECT, snapshot(S.REPORTED), payload=Payload(reason="x" * 2001))
+    assert long.value.code == "too_long"
+    assert long.value.params == {"count": 2001, "limit": 2000}
 
 
 def test_an_onsite_record_at_the_edges_of_its_window_is_accepted() -> None:

@@ -39,13 +39,37 @@
     });
   }
 
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  /* The tooltip's HTML: classes only, no style attributes (ECharts' own markers have them,
+   * which the Content-Security-Policy refuses). */
+  function tooltipHtml(params) {
+    var items = Array.isArray(params) ? params : [params];
+    if (!items.length) return "";
+    var lines = ["<strong>" + escapeHtml(items[0].axisValueLabel || items[0].name) + "</strong>"];
+    items.forEach(function (item) {
+      lines.push("<span class=\"st-tip-mark st-tip-mark-" + Number(item.seriesIndex) +
+        "\"></span>" + escapeHtml(item.seriesName) + ": <b>" + Number(item.value) + "</b>");
+    });
+    return lines.join("<br>");
+  }
+
   function option(data, labels, narrow) {
     return {
       animation: false,
       color: COLORS,
       textStyle: { fontFamily: "inherit" },
       legend: { top: 0, itemGap: narrow ? 8 : 10, textStyle: { color: TEXT } },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "shadow" },
+        className: "st-tooltip",
+        formatter: tooltipHtml
+      },
       grid: { left: 8, right: 16, top: narrow ? 72 : 40, bottom: 8, containLabel: true },
       xAxis: {
         type: "category",
