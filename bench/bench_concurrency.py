@@ -75,8 +75,15 @@ def main() -> None:
             device_rate=args.device_rate,
         )
         load = os.getloadavg()[0]
+        assert server.process is not None
+        cpu_before, mine_before = _cpu_seconds(server.process.pid), time.process_time()
         took = work.run()
-        print(f"ran {took:.1f} s; load average before {load:.2f}, after {os.getloadavg()[0]:.2f}")
+        served_cpu = _cpu_seconds(server.process.pid) - cpu_before
+        print(
+            f"ran {took:.1f} s; load average before {load:.2f}, after {os.getloadavg()[0]:.2f}; "
+            f"CPU: server {served_cpu / took:.2f} cores (with its gateway writer), "
+            f"this load generator {(time.process_time() - mine_before) / took:.2f} cores"
+        )
         print(f"{'class':<8} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8}  answers")
         failures = 0
         for kind, figures in work.figures.items():
@@ -98,11 +105,31 @@ def main() -> None:
             f"5xx or transport errors: {failures}"
         )
         server.stop()
-        print("log tracebacks:", server.log.read_text().count("Traceback"))
+        log = server.log.read_text()
+        gate = [line for line in log.splitlines() if line.startswith("write gate:")]
+        print(f"log tracebacks: {log.count('Traceback')}; {gate[-1] if gate else ''}")
     finally:
         server.stop()
         box.close()
         drop()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by process ``pid`` and the processes it started (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(child) for child in children)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
 
 
 def _database(backend: str, home: Path) -> tuple[str | None, Callable[[], None]]:

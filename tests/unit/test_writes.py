@@ -42,7 +42,8 @@ def test_writers_get_their_turn_in_the_order_they_asked() -> None:
     for thread in threads:
         thread.join(10)
     assert order == [0, 1, 2, 3, 4, 5]
-    assert gate.handoffs == 6
+    assert gate.handoffs == 6 and gate.turns == 7 and gate.held_seconds > 0
+    assert str(gate).startswith("7 turns, held ")
 
 
 def test_a_flood_of_one_writer_does_not_starve_another() -> None:

@@ -135,3 +135,6 @@ def serve(
             asyncio.run(serve_all(uvicorn.Server(config), gateway, gateway_host, gateway_port, box))
         except KeyboardInterrupt:
             pass
+        finally:
+            if box.gate is not None:
+                err.print(f"write gate: {box.gate}", markup=False)

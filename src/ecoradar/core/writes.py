@@ -72,12 +72,17 @@ class WriteGate:
         self._waiters: deque[threading.Event] = deque()
         self.handoffs = 0
         """Times the gate passed straight from one writer to a waiting one."""
+        self.turns = 0
+        self.held_seconds = 0.0
+        """Time the gate was held, all turns together."""
+        self._since = 0.0
 
     def acquire(self, timeout: float) -> bool:
         """Take the gate; False when ``timeout`` seconds passed first."""
         with self._mutex:
             if not self._held and not self._waiters:
                 self._held = True
+                self._start_turn()
                 return True
             turn = threading.Event()
             self._waiters.append(turn)
@@ -89,12 +94,18 @@ class WriteGate:
             self._waiters.remove(turn)
             return False
 
+    def _start_turn(self) -> None:
+        self.turns += 1
+        self._since = time.monotonic()
+
     def release(self) -> None:
         with self._mutex:
             if not self._held:
                 raise RuntimeError("the write gate is not held")
+            self.held_seconds += time.monotonic() - self._since
             if self._waiters:
                 self.handoffs += 1
+                self._start_turn()
                 self._waiters.popleft().set()  # the gate stays held, by the next in line
             else:
                 self._held = False
@@ -102,6 +113,12 @@ class WriteGate:
     @property
     def waiting(self) -> int:
         return len(self._waiters)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.turns} turns, held {self.held_seconds:.1f} s in all, "
+            f"{self.handoffs} handed straight to a waiting writer"
+        )
 
 
 def is_retryable(exc: BaseException) -> bool:

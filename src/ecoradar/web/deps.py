@@ -151,7 +151,6 @@ def _resolve(
 
 def get_optional_principal(
     request: Request,
-    session: SessionDep,
     box: ContainerDep,
     bearer: BearerDep,
     cookie: CookieDep,
@@ -159,8 +158,10 @@ def get_optional_principal(
 ) -> Principal | None:
     """The principal of a bearer token (401 when the token is not valid) or of a live session
     (a dead session is anonymous), else ``None``. Pages find it, and the session's CSRF token,
-    in ``request.state``."""
-    return _resolve(request, session, box, bearer, cookie, csrf_token)
+    in ``request.state``. Found in a short read-only unit of work of its own, so a change's
+    unit of work (and on SQLite its turn to write) begins only when its handler needs it."""
+    with box.reading() as session:
+        return _resolve(request, session, box, bearer, cookie, csrf_token)
 
 
 def get_principal_briefly(

@@ -38,8 +38,7 @@ def visitor(
 ) -> Principal | None:
     """Who is logged in, if anyone (a change by a session also needs its CSRF token), found in
     a short transaction of its own: the handlers write in theirs."""
-    with box.reading() as session:
-        return get_optional_principal(request, session, box, bearer, cookie, csrf_token)
+    return get_optional_principal(request, box, bearer, cookie, csrf_token)
 
 
 async def sent_form(request: Request) -> AsyncIterator[FormData]:
