@@ -3,10 +3,13 @@
 The gateway runs in this process on a fresh database (SQLite under a temporary directory, or a
 throwaway PostgreSQL database dropped afterwards) holding a sample city with at least as many
 monitoring points as devices. A load generator in ANOTHER process (multiprocessing) opens one
-TCP connection per device on 127.0.0.1 and sends minute-data uploads (CN 2051, Flag A, from
+TCP connection per device on 127.0.0.1 and sends uploads (Flag A, from
 ``simulate/traffic.py``) on a fixed schedule, open loop: a packet is sent at its time whether or
 not earlier ones were answered. Latency is from the write of a packet to the arrival of its 9014
 (matched by QN; answers come in order per connection). The run stops by itself.
+``--mix realistic`` (the default) sends what a device sends: real-time data every 30 s, minute
+data every minute and hourly data every hour of data time, compressed to the offered rate, so
+hourly uploads are detected on; ``--mix minute`` sends minute data only (as before).
 
 Besides latency it reports where the time went: CPU of the gateway process and of the load
 generator, the batches written and how busy the writer thread was, the event loop's lag and the
@@ -89,14 +92,37 @@ class _Client(asyncio.Protocol):
             self.sent_at.append(sent)
 
 
-def _packets(profile: PointProfile, count: int, seed: int) -> list[tuple[bytes, bytes]]:
+MIX = (
+    ("2011", timedelta(seconds=30)),
+    ("2051", timedelta(minutes=1)),
+    ("2061", timedelta(hours=1)),
+)
+"""The realistic mix: real-time data every 30 s, minute data every minute, hourly data every
+hour (so detection runs), in the order a device sends them."""
+
+
+def _packets(profile: PointProfile, count: int, seed: int, mix: str) -> list[tuple[bytes, bytes]]:
+    """``count`` uploads of one device: minute data only (``mix="minute"``), or the realistic
+    mix in data time starting a random while before a recent hour (so hourly data, which is
+    judged by detection, comes within the run and never from the future)."""
     rng = random.Random(seed)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
     out = []
-    for i in range(count):
-        when = start + timedelta(minutes=i)
+    if mix == "minute":
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        whens = [("2051", start + timedelta(minutes=i)) for i in range(count)]
+    else:
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
+        start = hour - timedelta(seconds=30 * rng.randrange(1, 120))
+        whens = []
+        step = 0
+        while len(whens) < count:
+            when = start + timedelta(seconds=30 * step)
+            whens.extend((cn, when) for cn, every in MIX if (when - hour) % every == timedelta(0))
+            step += 1
+        whens = whens[:count]
+    for i, (cn, when) in enumerate(whens):
         frame = data_packet(
-            profile, "2051", when, rng, needs_answer=True, sent_at=when + timedelta(seconds=seed)
+            profile, cn, when, rng, needs_answer=True, sent_at=when + timedelta(milliseconds=i)
         )
         at = frame.find(b"QN=")
         out.append((frame, frame[at + 3 : at + 20]))
@@ -104,11 +130,17 @@ def _packets(profile: PointProfile, count: int, seed: int) -> list[tuple[bytes, 
 
 
 async def _generate(
-    port: int, profiles: list[PointProfile], rate: float, seconds: float, ready: Connection
+    port: int,
+    profiles: list[PointProfile],
+    rate: float,
+    seconds: float,
+    ready: Connection,
+    mix: str,
 ) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     per_device = math.ceil(rate * seconds / len(profiles))
-    packets = [_packets(p, per_device, i) for i, p in enumerate(profiles)]
+    packets = [_packets(p, per_device, i, mix) for i, p in enumerate(profiles)]
+    hourly = sum(frame.count(b"CN=2061") for device in packets for frame, _ in device)
     latencies: list[float] = []
     sent_at: list[float] = []
     expected = [deque[tuple[bytes, float]]() for _ in profiles]
@@ -174,14 +206,20 @@ async def _generate(
         "per_second_p99": _per_second_p99(latencies, [t - begin for t in sent_at]),
         "lag_p99": _quantile(lags, 0.99),
         "generator_cpu": cpu,
+        "hourly_sent": hourly,
     }
 
 
 def _generator(
-    port: int, profiles: list[PointProfile], rate: float, seconds: float, pipe: Connection
+    port: int,
+    profiles: list[PointProfile],
+    rate: float,
+    seconds: float,
+    pipe: Connection,
+    mix: str,
 ) -> None:
     raise_open_file_limit()
-    result = asyncio.run(_generate(port, profiles, rate, seconds, pipe))
+    result = asyncio.run(_generate(port, profiles, rate, seconds, pipe, mix))
     pipe.send(result)
 
 
@@ -248,7 +286,8 @@ async def _serve(box: Container, args: argparse.Namespace) -> dict[str, Any]:
     prepare_process()
     ours, theirs = multiprocessing.Pipe()
     process = multiprocessing.get_context("spawn").Process(
-        target=_generator, args=(gateway.port, profiles, args.rate, args.seconds, theirs)
+        target=_generator,
+        args=(gateway.port, profiles, args.rate, args.seconds, theirs, args.mix),
     )
     process.start()
     loop = asyncio.get_running_loop()
@@ -302,7 +341,7 @@ def _report(label: str, r: dict[str, Any]) -> None:
     print(
         f"  sent {r['sent']} packets in {r['send_seconds']:.1f} s, answered {r['answered']} "
         f"({r['answered'] / r['seconds']:.0f} answers/s over {r['seconds']:.1f} s), "
-        f"mismatched {r['mismatched']}"
+        f"mismatched {r['mismatched']}; {r['hourly_sent']} of them hourly (detected on)"
     )
     print(
         f"  answer latency ms: p50 {1000 * _quantile(lat, 0.5):.1f}, "
@@ -359,6 +398,12 @@ def main() -> None:
         help="write in a thread of the gateway's process (as before), not in a child process",
     )
     parser.add_argument("--profile", help="write a cProfile of the gateway's event loop here")
+    parser.add_argument(
+        "--mix",
+        choices=("realistic", "minute"),
+        default="realistic",
+        help="real-time every 30 s, minute and hourly data (default), or minute data only",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     raise_open_file_limit()

@@ -1,20 +1,31 @@
-"""``ecoradar ingest`` throughput: hourly packets of about 5 factors into SQLite and PostgreSQL.
+"""``ecoradar ingest`` throughput: hourly packets of about 5 factors into SQLite and PostgreSQL,
+beside the floor any Python ingest pays, in the same run.
 
 Loads the sample city into a fresh database of each backend, generates --hours hourly packets
-for every monitoring point, and times Intake.run (the path `ecoradar ingest` and the gateway
-share) over them: wall time, and the CPU time per packet of the writing process (detection and
-the database driver) and of the judging process (decoding, rows; a replay of more than 6,000
-packets is judged in a second process). The machine is shared: wall time is a lower bound of
-what it can do, CPU time is steadier.
+for every monitoring point and writes them to a file, one per line. Then, in one run:
 
-Run: .venv/bin/python bench/bench_ingest.py [--hours 48] [--backend sqlite]
+* the bare pure-Python frame+CRC+split loop over that file (``../shared/bench/bare_decode.py``,
+  nothing stored: the floor), best of three;
+* ``ecoradar ingest FILE`` itself (a process of its own, detection on, writes durable), as its
+  own "N packets in S s" line reports it; the issue-13 goal is at least 0.5x, aiming at 1.0x,
+  of the floor;
+* ``Intake.run`` in this process without and with detection: wall time, and the CPU time per
+  packet of the writing process (detection and the database driver) and of the judging process
+  (decoding, rows; a replay of more than 6,000 packets is judged in a second process).
+
+The machine is shared: the load average is printed with each figure.
+
+Run: .venv/bin/python bench/bench_ingest.py [--hours 48] [--backend sqlite|postgresql|both]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -123,12 +134,51 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+BARE = Path(__file__).resolve().parents[2] / "shared" / "bench" / "bare_decode.py"
+
+
+def floor_and_command(url: str, directory: Path, hours: int) -> None:
+    """The bare loop and ``ecoradar ingest`` over the same file of packets."""
+    box, frames = prepare(url, directory, hours)
+    box.close()
+    stream = directory / "packets.txt"
+    stream.write_bytes(b"".join(frame + b"\r\n" for frame, _ in frames))
+    bare = max(
+        float(
+            subprocess.run(
+                [sys.executable, str(BARE), str(stream)], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(3)
+    )
+    env = {**os.environ, "ECORADAR_DATABASE_URL": url, "ECORADAR_HOME": str(directory)}
+    load = os.getloadavg()[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "ecoradar", "ingest", str(stream)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"(\d+) packets in ([\d.]+) s: ([\d,]+) packets/s", done.stdout)
+    assert found is not None, done.stdout + done.stderr
+    rate = float(found.group(3).replace(",", ""))
+    print(
+        f"{url.split(':')[0]}: bare frame+CRC+split loop {bare:,.0f} packets/s; "
+        f"`ecoradar ingest` (detection on) {rate:,.0f} packets/s = {rate / bare:.2f}x "
+        f"({found.group(1)} packets, load average {load:.2f})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hours", type=int, default=48)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        with database(backend) as (url, directory):
+            floor_and_command(url, directory, args.hours)
     for detect in (False, True):
         for backend in backends:
             with database(backend) as (url, directory):

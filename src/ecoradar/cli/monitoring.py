@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +19,7 @@ from rich.table import Table
 from ecoradar.cli.common import container, err, out, progress
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import InputError
+from ecoradar.hj212.gateway_process import prepare_process
 from ecoradar.monitoring import pipeline, service
 from ecoradar.monitoring.models import VALUE_FIELDS
 
@@ -78,7 +80,9 @@ def ingest(
     lines = _Lines()
     with container() as box, progress() as bar:
         intake = pipeline.Intake(box)
+        prepare_process()  # the registry is loaded: freeze it out of the collector's walks
         summary = pipeline.IntakeSummary()
+        began = time.perf_counter()
         for name in files:
             if name == "-":
                 task = bar.add_task("stdin", total=None)
@@ -103,7 +107,11 @@ def ingest(
                         progress=partial(bar.advance, task),
                     )
             _merge(summary, parts)
+        took = time.perf_counter() - began
     _report(summary)
+    if summary.packets:
+        rate = summary.packets / took if took > 0 else float("inf")
+        out.print(f"{summary.packets} packets in {took:.2f} s: {rate:,.0f} packets/s")
     if lines.skipped:
         out.print(f"lines without a packet (not archived): {lines.skipped}")
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -55,6 +56,32 @@ class SessionLimits:
     max_frame: int
     idle_timeout: float
     frame_deadline: float
+
+
+KEEPALIVE_IDLE = 60
+"""Seconds of silence after which the kernel probes a device's connection: a data acquisition
+unit whose network went away without closing (a half-open connection: power cut, a 4G link
+dropped) is found after ``KEEPALIVE_IDLE + KEEPALIVE_INTERVAL * KEEPALIVE_PROBES`` seconds
+(90), long before the idle timeout, and its socket and session are freed."""
+KEEPALIVE_INTERVAL = 10
+KEEPALIVE_PROBES = 3
+
+
+def keep_alive(sock: socket.socket | None) -> None:
+    """TCP keepalive on a device's socket (where the platform has the options)."""
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        for name, value in (
+            ("TCP_KEEPIDLE", KEEPALIVE_IDLE),
+            ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL),
+            ("TCP_KEEPCNT", KEEPALIVE_PROBES),
+        ):
+            if hasattr(socket, name):
+                sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
+    except OSError:  # not a TCP socket (a test's socketpair): nothing to keep alive
+        return
 
 
 class DeviceSession(asyncio.Protocol):
@@ -91,6 +118,7 @@ class DeviceSession(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        keep_alive(transport.get_extra_info("socket"))
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         host = peer[0] if isinstance(peer, tuple) else str(peer)
