@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from ecoradar.bootstrap import Container
 from ecoradar.core.db import SQLITE_DATETIME_FORMAT
+from ecoradar.monitoring import partitions
 from ecoradar.monitoring.prepared import PreparedBatch
 from ecoradar.monitoring.store import write_prepared
 from ecoradar.registry.models import MonitoringPoint
@@ -61,6 +62,10 @@ def run(backend: str, hours: int, factors: int) -> None:
         box, points = _points(url, directory)
         sqlite = backend == "sqlite"
         start = datetime(2026, 11, 1, tzinfo=UTC)
+        with box.transaction() as session:  # PostgreSQL: the partitions the scheduler makes
+            if partitions.is_partitioned(session.connection()):
+                for series in partitions.SERIES:
+                    partitions.ensure(session.connection(), series, start)
         batches = [
             _hour_rows(points, start + timedelta(hours=h), factors, sqlite) for h in range(hours)
         ]

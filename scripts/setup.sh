@@ -11,7 +11,7 @@ dev=0
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # --- Debian packages -----------------------------------------------------------------------
-apt_packages=(nodejs npm)
+apt_packages=(nodejs npm gcc)  # gcc: the compiled HJ 212 codec (setup.py)
 [ "$dev" = 1 ] && apt_packages+=(chromium fonts-noto-cjk poppler-utils)
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -41,7 +41,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extras=""; [ "$dev" = 1 ] && extras="[dev]"
 stamp=".venv/.installed$extras"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+# A newer pyproject.toml, setup.py or C source (the compiled HJ 212 codec) re-installs and rebuilds.
+stale=0
+for f in pyproject.toml setup.py src/ecoradar/hj212/csrc/*; do [ "$f" -nt "$stamp" ] && stale=1; done
+if [ ! -f "$stamp" ] || [ "$stale" = 1 ] || ! ls src/ecoradar/hj212/_codec.*.so >/dev/null 2>&1; then
   say "installing Python packages$extras"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".$extras"

@@ -80,6 +80,15 @@ class Settings(BaseSettings):
     """Days before or after a problem's activity in which a clue may be about it."""
     clue_dedupe_radius_overrides: dict[str, float] = Field(default_factory=dict)
     """Radius per category in metres, over the built-in ones: JSON, ``{"water": 800}``."""
+    keep_rtd_days: int = Field(default=7, ge=0, le=36_500)
+    """Real-time values (CN 2011) are kept for this many China days before today; 0: for good
+    (``ecoradar.monitoring.retention``)."""
+    keep_minute_months: int = Field(default=6, ge=0, le=1_200)
+    """Minute values (CN 2051) are kept for this many China months before the current one, and
+    hourly values derived where missing before they go; 0: for good."""
+    keep_raw_days: int = Field(default=180, ge=0, le=36_500)
+    """Raw packets are kept for this many China days before today (by receive time); 0: for
+    good."""
 
     @field_validator("clue_dedupe_radius_overrides")
     @classmethod

@@ -2,6 +2,7 @@
 
 from ecoradar.audit.models import AuditEntry
 from ecoradar.auth.models import ApiToken, AuthSession, LoginAttempt, User
+from ecoradar.bus.models import BusPartition
 from ecoradar.clues.models import Clue, IntakeAttempt
 from ecoradar.core.db import Base
 from ecoradar.detection.models import Alert
@@ -52,6 +53,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "AuthSession",
+    "BusPartition",
     "Base",
     "Enterprise",
     "LoginAttempt",

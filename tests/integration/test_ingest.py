@@ -246,6 +246,7 @@ def test_export_writes_one_row_per_factor_kind_and_time(city: Container, tmp_pat
         "cou",
         "flag",
         "received_at",
+        "derived",
     ]
     assert len(lines) == 1 + 20
 

@@ -15,6 +15,7 @@ from ecoradar.core.errors import ConflictError
 from ecoradar.media.inspect import MediaLimits
 from ecoradar.media.service import store_upload
 from ecoradar.models import Base
+from ecoradar.monitoring.partitions import include_name
 from ecoradar.problems.models import ProblemAttachment
 from tests.factories import load_small_registry
 from tests.integration.problem_support import jpeg, public_report
@@ -22,7 +23,8 @@ from tests.integration.problem_support import jpeg, public_report
 
 def test_the_migrated_schema_matches_the_models(container: Container) -> None:
     with container.engine.connect() as conn:
-        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
 

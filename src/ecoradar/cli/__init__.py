@@ -16,6 +16,7 @@ from ecoradar.cli import (
     problems,
     regions,
     registry,
+    retention,
     rewards,
     sample,
     selfcheck,
@@ -24,6 +25,7 @@ from ecoradar.cli import (
     stats,
     tokens,
     users,
+    worker,
 )
 
 app = typer.Typer(
@@ -37,6 +39,7 @@ app.add_typer(regions.app, name="regions")
 app.add_typer(registry.app, name="registry")
 app.add_typer(hj212.app, name="hj212")
 app.add_typer(monitoring.app, name="measurements")
+monitoring.app.command("prune")(retention.prune)
 app.command("ingest")(monitoring.ingest)
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(clues.app, name="clues")
@@ -44,6 +47,7 @@ app.command("sample-city")(sample.sample_city)
 app.add_typer(simulate.app, name="simulate")
 app.command("serve")(serve.serve)
 app.command("gateway")(gateway.gateway)
+app.command("worker")(worker.worker)
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(open311.app, name="open311")

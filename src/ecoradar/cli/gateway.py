@@ -11,6 +11,7 @@ import signal
 import typer
 
 from ecoradar.bootstrap import Container
+from ecoradar.bus.config import DEFAULT_PARTITIONS, DEFAULT_STREAM, BusConfig
 from ecoradar.cli.common import container, err
 from ecoradar.hj212.gateway import Gateway, GatewayLimits, prepare_process
 from ecoradar.hj212.gateway_limits import (
@@ -61,6 +62,7 @@ def build_gateway(
     max_frame: int = DEFAULT_MAX_FRAME,
     batch_items: int = DEFAULT_MAX_ITEMS,
     batch_delay_ms: float = DEFAULT_MAX_DELAY * 1000,
+    bus: BusConfig | None = None,
 ) -> Gateway:
     limits = GatewayLimits(
         max_frame=max_frame,
@@ -71,7 +73,11 @@ def build_gateway(
         batch_items=batch_items,
         batch_delay=batch_delay_ms / 1000,
     )
-    return Gateway(box, limits)
+    if bus is None:
+        return Gateway(box, limits)
+    from ecoradar.bus.publisher import BusPublisher  # NATS's client loads only when used
+
+    return Gateway(box, limits, bus=BusPublisher(bus))
 
 
 def gateway(
@@ -112,10 +118,27 @@ def gateway(
     batch_delay_ms: float = typer.Option(
         DEFAULT_MAX_DELAY * 1000, min=0, max=1000, help="Milliseconds a packet waits for company."
     ),
+    bus: str | None = typer.Option(
+        None,
+        "--bus",
+        envvar="ECORADAR_BUS",
+        help="Publish batches to NATS JetStream at nats://HOST:4222 (ECORADAR_BUS) for "
+        "`ecoradar worker` to store, instead of storing them here.",
+    ),
+    stream: str = typer.Option(
+        DEFAULT_STREAM, envvar="ECORADAR_BUS_STREAM", help="JetStream stream of the batches."
+    ),
+    partitions: int = typer.Option(
+        DEFAULT_PARTITIONS,
+        min=1,
+        max=1024,
+        help="Partitions of the stream when this process makes it (else the stream's own).",
+    ),
 ) -> None:
     """Run the HJ 212 gateway: devices connect over TCP, packets are stored and answered.
 
-    Stop it with Ctrl-C or SIGTERM: what was received is stored and answered first.
+    Stop it with Ctrl-C or SIGTERM: what was received is stored and answered first. With
+    ``--bus`` a packet is answered once NATS JetStream has stored it, and workers write it.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     raise_open_file_limit()
@@ -131,6 +154,7 @@ def gateway(
             max_frame=max_frame,
             batch_items=batch_items,
             batch_delay_ms=batch_delay_ms,
+            bus=BusConfig.for_stream(bus, stream, partitions=partitions) if bus else None,
         )
         err.print(
             f"HJ 212 gateway starting on {host}:{port} ({len(instance.intake.directory)} devices)"

@@ -27,7 +27,16 @@ app = typer.Typer(
     help="Stored monitoring data: export, unknown devices, counters.", no_args_is_help=True
 )
 
-EXPORT_FIELDS = ("mn", "factor", "kind", "data_time", *VALUE_FIELDS, "flag", "received_at")
+EXPORT_FIELDS = (
+    "mn",
+    "factor",
+    "kind",
+    "data_time",
+    *VALUE_FIELDS,
+    "flag",
+    "received_at",
+    "derived",
+)
 
 
 class ExportFormat(StrEnum):

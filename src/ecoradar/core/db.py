@@ -75,6 +75,15 @@ writers queue at the ``WriteGate`` instead); ``bootstrap`` uses ``ECORADAR_WRITE
 SQLITE_POOL = {"pool_size": 8, "max_overflow": 64, "pool_timeout": 30}
 """Connections of a SQLite engine: readers never wait for each other in WAL mode, so there is
 one for each worker thread of the web app (40) and the rest of the process."""
+WAL_AUTOCHECKPOINT_PAGES = 65_536
+"""Pages the WAL may hold before a commit copies them back into the database file (SQLite's
+default is 1,000). Every checkpoint copies each page once however often it changed since the
+last one; with the default a batch of device data that dirtied more than 1,000 pages made
+*every* commit a checkpoint, and the same index pages were copied again at each. With 65,536
+(256 MiB of 4 KiB pages) the gateway's writer wrote 10,000 instead of 6,800 mixed packets/s in
+batches of 100, and 13,000 instead of 8,800 in batches of 500 (2026-12-04)."""
+WAL_SIZE_LIMIT = 256 * 1024 * 1024
+"""Bytes a WAL file is cut back to after a checkpoint (it is reused from its start anyway)."""
 POSTGRES_POOL = {"pool_size": 10, "max_overflow": 30, "pool_timeout": 30, "pool_pre_ping": True}
 
 
@@ -87,6 +96,8 @@ def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={max(1, round(busy_timeout * 1000))}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         cursor.close()
         connection_record.info["query_only"] = False
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, NamedTuple
 
 GAS_FLOW, WATER_FLOW, OXYGEN = "a00000", "w00000", "a19001"
@@ -40,6 +41,18 @@ class Params:
     """A copied window must hold at least this share of distinct values (near-constant stretches
     are flatline territory)."""
 
+    @cached_property
+    def repeat_lookback(self) -> timedelta:
+        return timedelta(days=self.repeat_lookback_days)
+
+    @cached_property
+    def repeat_min_age(self) -> timedelta:
+        return timedelta(hours=self.repeat_min_age_hours)
+
+    @cached_property
+    def repeat_min_distinct(self) -> float:
+        return self.repeat_hours * self.repeat_min_distinct_share
+
     def merged(self, overrides: Mapping[str, Any] | None) -> Params:
         """These parameters with ``overrides`` applied; unknown names are refused."""
         if not overrides:
@@ -68,7 +81,7 @@ class FactorConfig:
     o2_reference: float | None = None
     params: Params = DEFAULTS
 
-    @property
+    @cached_property
     def floor(self) -> float:
         return self.limit * self.params.flatline_floor_share
 

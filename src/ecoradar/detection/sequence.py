@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ecoradar.detection.params import Params
 from ecoradar.detection.runs import HOUR, Span, pairs
@@ -50,7 +50,7 @@ def step_sequence(
         if len(state.chain_values) > size:
             state.chain_times.popleft()
             state.chain_values.popleft()
-        _forget(state, when - timedelta(days=params.repeat_lookback_days))
+        _forget(state, when - params.repeat_lookback)
         if len(state.chain_values) == size:
             window = tuple(state.chain_values)
             start = state.chain_times[0]
@@ -58,9 +58,9 @@ def step_sequence(
             source = state.earliest.get(key)
             if (
                 source is not None
-                and source <= start - timedelta(hours=params.repeat_min_age_hours)
+                and source <= start - params.repeat_min_age
                 and min(window) > floor
-                and len(set(window)) >= size * params.repeat_min_distinct_share
+                and len(set(window)) >= params.repeat_min_distinct
             ):
                 qualifies = True
                 if state.alert_start is None:

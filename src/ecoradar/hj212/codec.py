@@ -1,6 +1,10 @@
 """Decode HJ 212 frames of the 2005, 2017 and 2025 editions (pure: no I/O); encode them
 with :func:`encode` (from :mod:`ecoradar.hj212.encoder`).
 
+:func:`decode` is the compiled decoder (``csrc/``, see :mod:`ecoradar.hj212.native`) when the
+extension is built, else (or with ``ECORADAR_PURE_CODEC=1``) :func:`decode_pure`, the reference
+written here: both give the same packet or the same refusal for every frame.
+
 Frame (HJ 212-2017 §6.3.1, table 2)::
 
     ## + 4-digit length of the data segment in bytes + data segment + 4 hex CRC + <CR><LF>
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from ecoradar.hj212 import native
 from ecoradar.hj212.codes import code_map_for
 from ecoradar.hj212.crc import crc16, crc16_modbus_as_sent, format_crc
 from ecoradar.hj212.encoder import encode, encode_packet
@@ -35,7 +40,7 @@ from ecoradar.hj212.packet import (
 )
 from ecoradar.hj212.segment import parse_cp
 
-__all__ = ["decode", "encode", "encode_packet"]
+__all__ = ["CODEC", "decode", "decode_compiled", "decode_pure", "encode", "encode_packet"]
 
 _HEX = b"0123456789abcdefABCDEF"
 _UPPER_HEX = "0123456789ABCDEF"
@@ -44,7 +49,7 @@ _HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO")
 _FLAGS = {str(value): value for value in range(1, 256)}  # 0 falls through to _flag
 
 
-def decode(frame: bytes | str, options: DecodeOptions = LENIENT) -> Packet:
+def decode_pure(frame: bytes | str, options: DecodeOptions = LENIENT) -> Packet:
     """Decode one frame (with or without its trailing ``\\r\\n``) into a :class:`Packet`.
 
     Raises :class:`HJ212Error` when the frame is refused; see :class:`DecodeOptions` for what
@@ -112,6 +117,19 @@ def decode(frame: bytes | str, options: DecodeOptions = LENIENT) -> Packet:
             f"data segment is not {encoding} at byte {exc.start + 6} of the frame",
         ) from None
     return _parse_segment(text, options, n, received, crc_kind)
+
+
+decode_compiled: native.Decoder | None = native.load(decode_pure)
+"""The compiled decoder, ``None`` when the extension is not built."""
+decode: native.Decoder = (
+    decode_compiled if decode_compiled is not None and not native.forced_pure() else decode_pure
+)
+"""Decode one frame into a :class:`Packet` or raise :class:`HJ212Error` (see :func:`decode_pure`):
+the compiled decoder when built and not forced off, else the pure one."""
+CODEC = "compiled" if decode is decode_compiled else "pure"
+"""Which decoder :func:`decode` is: ``"compiled"`` or ``"pure"``."""
+if CODEC == "pure" and decode_compiled is not None:
+    native.log.info("HJ 212 codec: %s is set: decoding in pure Python", native.FORCE_PURE)
 
 
 def _counts_characters(segment: bytes, declared: int, encoding: str) -> bool:

@@ -17,6 +17,10 @@ Durability: answers wait for the commit, and on SQLite the gateway's engine sync
 every commit (``synchronous=FULL``, see :mod:`ecoradar.hj212.gateway_process`). The writes and
 detection run in a child process (:mod:`ecoradar.hj212.gateway_writer`), so the event loop does
 not share its interpreter lock with them.
+
+Across machines (``bus``, :mod:`ecoradar.bus`): a batch is published to NATS JetStream instead,
+and answered once JetStream has acknowledged it; ``ecoradar worker`` processes detect and write.
+The gateway then reads the database (registry, latest hours) and writes nothing to it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from ecoradar.bootstrap import Container
 from ecoradar.hj212.codec import decode
@@ -41,6 +46,9 @@ from ecoradar.monitoring.batcher import Batcher, Write
 from ecoradar.monitoring.intake import Verdict, peek_mn
 from ecoradar.monitoring.pipeline import Intake
 from ecoradar.monitoring.store import Received
+
+if TYPE_CHECKING:
+    from ecoradar.bus.publisher import BusPublisher
 
 log = logging.getLogger(__name__)
 
@@ -76,20 +84,26 @@ class Gateway:
         write: Write | None = None,
         full_sync: bool = True,
         writer_process: bool = True,
+        bus: BusPublisher | None = None,
     ) -> None:
         self.container = container
         self.limits = limits or GatewayLimits()
         self.clock = container.clock
-        if full_sync:
+        self.bus = bus
+        """Batches published to NATS JetStream (workers detect and write); ``None``: written
+        here (embedded)."""
+        if full_sync and bus is None:
             require_full_sync(container.engine)
-        self.writer = WriterProcess(container) if write is None and writer_process else None
+        in_process = write is None and bus is None
+        self.writer = WriterProcess(container) if in_process and writer_process else None
         """Writes (and detection) in a child process; ``None``: in this process's writer
-        thread (``write`` given, or ``writer_process=False``)."""
-        self.intake = Intake(container, mode="live", detect=self.writer is None)
+        thread (``write`` given, or ``writer_process=False``), or by workers (``bus``)."""
+        detect = self.writer is None and bus is None
+        self.intake = Intake(container, mode="live", detect=detect)
         with container.reading() as session:
             self.recovery = GapTracker(latest_hours(session))
         self.batcher = Batcher(
-            write or self.writer or self.intake.write,
+            write or bus or self.writer or self.intake.write,
             max_items=self.limits.batch_items,
             max_delay=self.limits.batch_delay,
         )
@@ -110,6 +124,8 @@ class Gateway:
         loop = asyncio.get_running_loop()
         if self.writer is not None:
             self.writer.start()  # forked before any socket of ours exists
+        if self.bus is not None:
+            await self.bus.start()
         self.batcher.start()
         limits = SessionLimits(
             max_frame=self.limits.max_frame,
@@ -122,7 +138,8 @@ class Gateway:
         self.accepting = True
         if self.limits.directory_refresh:
             self._refresh = asyncio.create_task(self._refresh_directory())
-        self._sweeper = asyncio.create_task(self._sweep_offline())
+        if self.bus is None:  # else the workers sweep
+            self._sweeper = asyncio.create_task(self._sweep_offline())
         log.info("HJ 212 gateway listening on %s", ", ".join(self.addresses))
 
     @property
@@ -157,6 +174,8 @@ class Gateway:
         await self.batcher.close()
         if self.writer is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+        if self.bus is not None:
+            await self.bus.close()
         self.accepting = False
         log.info("HJ 212 gateway stopped")
 

@@ -33,6 +33,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from ecoradar.bootstrap import Container
+from ecoradar.hj212.gateway_process import prepare_process
 from ecoradar.monitoring.intake import Device, Verdict
 from ecoradar.monitoring.pipeline import Intake
 from ecoradar.monitoring.prepared import Received
@@ -97,6 +98,7 @@ def _serve(connection: Connection, container: Container, mode: str) -> None:
     clock = _RequestClock(container.clock.now())
     container.clock = clock
     intake = Intake(container, mode="live" if mode == "live" else "replay")
+    prepare_process()  # the collector tuned as in the parent: the writer makes most objects
     devices: dict[int, Device] = {}
     while True:
         try:

@@ -30,17 +30,9 @@ def parse_cp(
     original: dict[str, str] | None = None
     if not content:
         return items, cp, original
-    if "=//" in content:
-        tokens = _tokens_with_logs(content, strict)
-        if spaced:
-            tokens = [_strip_pair(token) for token in tokens]
-    else:
-        if spaced:
-            content = _BLANKS_AROUND.sub(r"\1", content).strip()
-        tokens = content.replace(",", ";").split(";")
     last = None  # code as sent of the previous item: the items of a factor come together
     values: dict[str, str] = {}
-    for token in tokens:
+    for token in cp_tokens(content, strict, spaced):
         key, eq, value = token.partition("=")
         code, dash, suffix = key.partition("-")
         if code == last and eq and suffix and not (strict and suffix in values):
@@ -73,6 +65,19 @@ def parse_cp(
         else:
             raise HJ212Error(Reason.BAD_FIELD, f"CP item {token!r} has no code or suffix", "CP")
     return items, cp, original
+
+
+def cp_tokens(content: str, strict: bool, spaced: bool) -> list[str]:
+    """The ``key=value`` tokens of a non-empty CP content, logs kept whole and, when ``spaced``,
+    blanks around separators removed (the compiled decoder calls this for those two cases)."""
+    if "=//" in content:
+        tokens = _tokens_with_logs(content, strict)
+        if spaced:
+            tokens = [_strip_pair(token) for token in tokens]
+        return tokens
+    if spaced:
+        content = _BLANKS_AROUND.sub(r"\1", content).strip()
+    return content.replace(",", ";").split(";")
 
 
 def _strip_pair(token: str) -> str:

@@ -17,6 +17,7 @@ from ecoradar.hj212.codec import decode
 from ecoradar.hj212.errors import HJ212Error
 from ecoradar.hj212.packet import LENIENT, DecodeOptions, Packet
 from ecoradar.hj212.reassembly import Reassembler
+from ecoradar.hj212.values import item_rows
 
 CN_KIND: dict[str, str] = {"2011": "rtd", "2051": "minute", "2061": "hour", "2031": "day"}
 """Data upload commands of HJ 212-2017 §6.6 and the kind of value each carries."""
@@ -132,38 +133,22 @@ _EMPTY_VALUES: list[float | str | None] = [None] * 10
 def measurement_rows(
     packet: Packet, point_id: int, received_at: datetime
 ) -> tuple[list[MeasurementRow], int]:
-    """Rows for the measurements table (one per factor), and how many values were unreadable."""
+    """Rows for the measurements table (one per factor), and how many values were unreadable
+    (``ecoradar.hj212.values.item_rows``: compiled when the extension is built)."""
     kind = CN_KIND.get(packet.cn)
     data_time = packet.data_time
     if kind is None or data_time is None:
         return [], 0
-    rows: list[MeasurementRow] = []
-    bad = 0
-    slot_of = _SLOT.get
-    for code, suffixes in packet.items.items():
-        values = _EMPTY_VALUES.copy()
-        has_value = False
-        for suffix, text in suffixes.items():
-            slot = slot_of(suffix)
-            if slot is None:
-                continue
-            if slot == _FLAG_SLOT:
-                values[slot] = text[:4]
-                has_value = True
-                continue
-            try:
-                value = float(text)
-            except ValueError:
-                bad += 1
-                continue
-            if value - value != 0.0:  # inf or nan: not a reading
-                bad += 1
-                continue
-            values[slot] = value
-            has_value = True
-        if has_value:
-            rows.append((point_id, code, kind, data_time, *values, received_at))  # type: ignore[arg-type]
-    return rows, bad
+    rows, bad = item_rows(
+        packet.items,
+        _SLOT,
+        _FLAG_SLOT,
+        len(_EMPTY_VALUES),
+        (point_id,),
+        (kind, data_time),
+        (received_at,),
+    )
+    return rows, bad  # type: ignore[return-value]
 
 
 def assess(frame: bytes, directory: Mapping[str, Device], received_at: datetime) -> Verdict:

@@ -6,12 +6,16 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,23 +26,33 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 KINDS = ("rtd", "minute", "hour", "day")
 """Kinds of value, by the HJ 212 command that carried them: 2011, 2051, 2061, 2031."""
+UNKNOWN_DEVICE = "outcome = 'unknown_device'"
+"""The condition of the archive's partial index of unknown devices' packets: a query must say
+it in these words (not with a bound value) for SQLite to use the index."""
 VALUE_FIELDS = ("rtd", "avg", "min", "max", "zs_rtd", "zs_avg", "zs_min", "zs_max", "cou")
 """The numeric fields of a measurement, from the suffixes Rtd, Avg, ... ZsMax, Cou."""
 
 
 class Measurement(Base):
-    """Keyed by its natural key, so a retransmission can never double a value. On SQLite the
-    table is WITHOUT ROWID: one B-tree instead of a table plus a unique index."""
+    """Keyed by its natural key, so a retransmission can never double a value. The key is
+    point-first, then kind and time (the factor last): a point's values of a kind over a time
+    range, its newest value and its oldest ones are ranges of the key. On SQLite the table is
+    WITHOUT ROWID: one B-tree instead of a table plus a unique index. On PostgreSQL it is
+    partitioned by kind and time (``ecoradar.monitoring.partitions``) and the key's index
+    carries Avg, Rtd and the flag, so a point's aggregates are read from the index alone."""
 
     __tablename__ = "measurements"
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    point_id: Mapped[int] = mapped_column(
-        ForeignKey("monitoring_points.id", ondelete="CASCADE"), primary_key=True
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "point_id", "kind", "data_time", "factor", postgresql_include=["avg", "rtd", "flag"]
+        ),
+        {"sqlite_with_rowid": False},
     )
-    factor: Mapped[str] = mapped_column(String(16), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
-    data_time: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+
+    point_id: Mapped[int] = mapped_column(ForeignKey("monitoring_points.id", ondelete="CASCADE"))
+    factor: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(8))
+    data_time: Mapped[datetime] = mapped_column(UTCDateTime)
     rtd: Mapped[float | None] = mapped_column(Float)
     avg: Mapped[float | None] = mapped_column(Float)
     min: Mapped[float | None] = mapped_column(Float)
@@ -51,15 +65,30 @@ class Measurement(Base):
     flag: Mapped[str | None] = mapped_column(String(4))
     """The item's data flag as sent (N, F, M, S, D, C, T, B, P); ``None`` when not sent."""
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """An hourly value made from minute or real-time values before those were deleted
+    (``ecoradar.monitoring.retention``), not one a device sent."""
 
 
 class RawPacket(Base):
-    """Every packet received, as received, with what became of it. Nothing is dropped."""
+    """Every packet received, as received, with what became of it. Nothing is dropped on
+    arrival; retention deletes packets older than ``ECORADAR_KEEP_RAW_DAYS``. On PostgreSQL
+    the table is partitioned by ``received_at`` and its key is (id, received_at)."""
 
     __tablename__ = "raw_packets"
     __table_args__ = (
-        Index("ix_raw_packets_mn_received_at", "mn", "received_at"),
+        # The monitoring pages read these alone (no table reads): a device's latest packet
+        # and its counts by outcome and reason; the counts overall; the unknown devices.
+        Index("ix_raw_packets_mn_received_at", "mn", "received_at", "outcome", "reason"),
         Index("ix_raw_packets_outcome", "outcome", "reason"),
+        Index(
+            "ix_raw_packets_unknown_device",
+            "mn",
+            "received_at",
+            "id",
+            sqlite_where=text(UNKNOWN_DEVICE),
+            postgresql_where=text(UNKNOWN_DEVICE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

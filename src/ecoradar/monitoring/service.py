@@ -8,13 +8,19 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import func, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.db import UTCDateTime
 from ecoradar.core.errors import NotFoundError
-from ecoradar.monitoring.models import VALUE_FIELDS, Measurement, RawPacket
+from ecoradar.monitoring.models import (
+    KINDS,
+    UNKNOWN_DEVICE,
+    VALUE_FIELDS,
+    Measurement,
+    RawPacket,
+)
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
 
 
@@ -83,7 +89,7 @@ def aggregates(
         func.max(value),
         type_coerce(func.min(Measurement.data_time), UTCDateTime()),
         type_coerce(func.max(Measurement.data_time), UTCDateTime()),
-    ).where(Measurement.point_id == point.id)
+    ).where(Measurement.point_id == point.id, Measurement.kind.in_(KINDS))  # the key's order
     if since is not None:
         query = query.where(Measurement.data_time >= since)
     if until is not None:
@@ -111,6 +117,7 @@ def export_record(measurement: Measurement, mn: str) -> dict[str, Any]:
         record[name] = getattr(measurement, name)
     record["flag"] = measurement.flag
     record["received_at"] = measurement.received_at.astimezone(CHINA_TZ).isoformat()
+    record["derived"] = measurement.derived
     return record
 
 
@@ -133,15 +140,17 @@ def unknown_devices(*, session: Session) -> list[UnknownDevice]:
             type_coerce(func.max(RawPacket.received_at), UTCDateTime()),
             func.max(RawPacket.peer),
         )
-        .where(RawPacket.outcome == "unknown_device", RawPacket.mn.is_not(None))
+        .where(text(UNKNOWN_DEVICE), RawPacket.mn.is_not(None))
         .group_by(RawPacket.mn)
     ).all()
     devices = [UnknownDevice(str(mn), n, first, last, peer) for mn, n, first, last, peer in rows]
     return sorted(devices, key=lambda d: d.last_seen, reverse=True)
 
 
-def counters(*, session: Session) -> dict[str, Any]:
-    """Packets by outcome and refusal reason, overall and per device (MN)."""
+def counters(*, session: Session, per_device: bool = True) -> dict[str, Any]:
+    """Packets by outcome and refusal reason, overall and (``per_device``) per device (MN).
+    Each is a pass over the archive's indexes: a page that shows no device's counts leaves
+    ``per_device`` out."""
     by_outcome = dict(
         session.execute(select(RawPacket.outcome, func.count()).group_by(RawPacket.outcome)).all()
     )
@@ -152,14 +161,16 @@ def counters(*, session: Session) -> dict[str, Any]:
             .group_by(RawPacket.reason)
         ).all()
     )
-    per_device: dict[str, dict[str, int]] = {}
+    devices: dict[str, dict[str, int]] = {}
+    if not per_device:
+        return {"by_outcome": by_outcome, "by_reason": by_reason, "per_device": devices}
     for mn, outcome, count in session.execute(
         select(RawPacket.mn, RawPacket.outcome, func.count())
         .where(RawPacket.mn.is_not(None))
         .group_by(RawPacket.mn, RawPacket.outcome)
     ):
-        per_device.setdefault(str(mn), {})[outcome] = count
-    return {"by_outcome": by_outcome, "by_reason": by_reason, "per_device": per_device}
+        devices.setdefault(str(mn), {})[outcome] = count
+    return {"by_outcome": by_outcome, "by_reason": by_reason, "per_device": devices}
 
 
 def enterprise_of_point(*, session: Session, point_id: int) -> str:
@@ -221,6 +232,21 @@ def series_values(
     return [SeriesValue(*row) for row in rows]
 
 
+def latest_hours(*, session: Session, point_ids: list[int] | None = None) -> dict[int, datetime]:
+    """The newest hourly data time stored per point (of ``point_ids``, or of every point): a
+    probe of the key per point (on PostgreSQL one per hourly partition), not a pass over
+    every stored hour."""
+    newest = (
+        select(func.max(Measurement.data_time))
+        .where(Measurement.point_id == MonitoringPoint.id, Measurement.kind == "hour")
+        .scalar_subquery()
+    )
+    query = select(MonitoringPoint.id, type_coerce(newest, UTCDateTime()))
+    if point_ids is not None:
+        query = query.where(MonitoringPoint.id.in_(point_ids))
+    return {point_id: latest for point_id, latest in session.execute(query) if latest is not None}
+
+
 def latest_data_time(*, session: Session, point_id: int, kind: str) -> datetime | None:
     """The newest data time of ``kind`` stored for a point (replayed data may be old)."""
     latest = session.scalar(
@@ -270,11 +296,31 @@ DEVICE_STATES = ("online", "silent", "never")
 """Online: a packet within ``ONLINE_WINDOW``; silent: packets, none that recent; never: none."""
 
 
-def _last_packets() -> Any:
+RECENT = timedelta(days=1)
+"""How far back a device's latest packet is looked for first (:func:`_last_packets`)."""
+
+
+def _last_packets(now: datetime) -> Any:
+    """Every registered MN with the receive time of its latest packet (``None``: none).
+
+    Found device by device through the (mn, received_at) index, the last day first (on
+    PostgreSQL the newest partitions only) and further back only for devices silent that
+    long, rather than by grouping the whole archive. ``OFFSET 0`` keeps it a subquery of its
+    own, so the probes run once per device however often the result is referred to."""
+    recent = now - RECENT
+    newest = (
+        select(func.max(RawPacket.received_at))
+        .where(RawPacket.mn == MonitoringPoint.mn, RawPacket.received_at >= recent)
+        .scalar_subquery()
+    )
+    older = (
+        select(func.max(RawPacket.received_at))
+        .where(RawPacket.mn == MonitoringPoint.mn, RawPacket.received_at < recent)
+        .scalar_subquery()
+    )
     return (
-        select(RawPacket.mn.label("mn"), func.max(RawPacket.received_at).label("last"))
-        .where(RawPacket.mn.is_not(None))
-        .group_by(RawPacket.mn)
+        select(MonitoringPoint.mn.label("mn"), func.coalesce(newest, older).label("last"))
+        .offset(0)
         .subquery("last_packets")
     )
 
@@ -292,7 +338,7 @@ def device_activity(
     ``DEVICE_STATES`` at ``now``), most recently heard from first, one page, each with its last
     arrival, packets by outcome and refusals by reason: three queries a page, never one per
     device."""
-    last = _last_packets()
+    last = _last_packets(now)
     statement = (
         select(
             MonitoringPoint.mn,
@@ -350,7 +396,7 @@ def device_activity(
 
 def device_states(*, session: Session, now: datetime) -> dict[str, int]:
     """How many registered devices are in each of ``DEVICE_STATES`` at ``now``."""
-    last = _last_packets()
+    last = _last_packets(now)
     cutoff = now - ONLINE_WINDOW
     online, silent, never = session.execute(
         select(
@@ -374,7 +420,7 @@ def recent_unknown_devices(*, session: Session, limit: int = 200) -> list[Unknow
             func.min(RawPacket.received_at).label("first_seen"),
             func.max(RawPacket.id).label("last_id"),
         )
-        .where(RawPacket.outcome == "unknown_device", RawPacket.mn.is_not(None))
+        .where(text(UNKNOWN_DEVICE), RawPacket.mn.is_not(None))
         .group_by(RawPacket.mn)
         .subquery()
     )

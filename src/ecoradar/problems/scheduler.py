@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ecoradar.audit import anchor
 from ecoradar.audit.service import record as audit
 from ecoradar.bootstrap import Container
+from ecoradar.monitoring.retention import prune as prune_monitoring
 from ecoradar.problems import timeline
 from ecoradar.problems.deadlines import deadline_state, should_escalate
 from ecoradar.problems.from_alerts import promote_alerts
@@ -33,13 +34,15 @@ class SchedulerReport:
     back_in_time: int = 0
     selfcheck: str = ""
     """What the self-inspection step did (``ecoradar.selfcheck.periodic``)."""
+    retention: str = ""
+    """What monitoring retention did (``ecoradar.monitoring.retention``)."""
 
     def __str__(self) -> str:
         return (
             f"{self.findings_from_alerts} alert(s) turned into findings, "
             f"{self.newly_overdue} problem(s) newly overdue, {self.escalated} escalated, "
             f"{self.back_in_time} back within their deadline"
-        ) + (f"; {self.selfcheck}" if self.selfcheck else "")
+        ) + "".join(f"; {part}" for part in (self.selfcheck, self.retention) if part)
 
 
 def _level_up(session: Session, office_region_id: int, levels: int) -> int:
@@ -154,5 +157,7 @@ def run_once(container: Container, *, alert_batch: int = 500) -> SchedulerReport
     report.back_in_time = part.back_in_time
     selfcheck = run_selfcheck(container)
     report.selfcheck = "" if selfcheck.idle else str(selfcheck)
+    retained = prune_monitoring(container)
+    report.retention = "" if retained.idle else str(retained)
     anchor.scheduled_checkpoint(container)  # the audit log's head, outside the database
     return report

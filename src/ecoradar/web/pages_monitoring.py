@@ -68,7 +68,7 @@ def devices_page(
         request,
         "monitoring_devices.html",
         states=service.device_states(session=session, now=now),
-        counters=service.counters(session=session),
+        counters=service.counters(session=session, per_device=False),
         unknown=service.recent_unknown_devices(session=session),
         **_device_rows(session, q, state, page, now),
     )
