@@ -319,6 +319,9 @@ async def _serve(box: Container, args: argparse.Namespace) -> dict[str, Any]:
     result["write_seconds"] = stats.write_seconds
     result["write_cpu"] = stats.write_cpu_seconds
     result["totals"] = dict(gateway.counters.totals)
+    result["gateway_rss"] = _memory_mib("self")
+    process = gateway.writer._process if gateway.writer is not None else None
+    result["writer_rss"] = _memory_mib(str(process.pid)) if process and process.pid else 0.0
     await gateway.close()
     return result
 
@@ -333,6 +336,18 @@ def _writer_cpu(gateway: Gateway) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _memory_mib(pid: str) -> float:
+    """The peak resident memory (VmHWM) of process ``pid`` (or ``self``) in MiB; 0 if gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _report(label: str, r: dict[str, Any]) -> None:
@@ -354,6 +369,10 @@ def _report(label: str, r: dict[str, Any]) -> None:
         f"{r['batches']} transactions, mean {r['mean_batch']:.1f} packets, "
         f"largest {r['largest_batch']}; writer thread busy {r['write_seconds']:.1f} s, "
         f"CPU {r['write_cpu']:.1f} s; writer process CPU {r['writer_cpu']:.1f} s"
+    )
+    print(
+        f"  peak memory: gateway process {r['gateway_rss']:.0f} MiB (the load generator's "
+        f"pre-built packets are not in it), writer process {r['writer_rss']:.0f} MiB"
     )
     print(
         "  p99 ms per second of the run:", " ".join(f"{1000 * v:.0f}" for v in r["per_second_p99"])
