@@ -11,7 +11,7 @@ dev=0
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # --- Debian packages -----------------------------------------------------------------------
-apt_packages=(nodejs npm gcc)  # gcc: the compiled HJ 212 codec (setup.py)
+apt_packages=(nodejs npm gcc libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)  # gcc: the compiled HJ 212 codec (setup.py); pango and CJK fonts: reminder PDFs (WeasyPrint)
 [ "$dev" = 1 ] && apt_packages+=(chromium fonts-noto-cjk poppler-utils)
 missing=()
 for p in "${apt_packages[@]}"; do

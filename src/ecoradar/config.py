@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     keep_raw_days: int = Field(default=180, ge=0, le=36_500)
     """Raw packets are kept for this many China days before today (by receive time); 0: for
     good."""
+    greencode_model: Path | None = None
+    """The green code's scoring model (TOML, see ``ecoradar/greencode/model.toml``); None: the
+    built-in one. A bad file is refused naming the file and the key."""
+    reminders_config: Path | None = None
+    """Service reminders' triggers, issuer and delivery (TOML, see
+    ``ecoradar/reminders/reminders.toml``); None: the built-in one. Missing keys keep theirs."""
 
     @field_validator("clue_dedupe_radius_overrides")
     @classmethod

@@ -6,6 +6,15 @@ from ecoradar.bus.models import BusPartition
 from ecoradar.clues.models import Clue, IntakeAttempt
 from ecoradar.core.db import Base
 from ecoradar.detection.models import Alert
+from ecoradar.fivestep.models import FiveStepCampaign, FiveStepRecord, FiveStepStep
+from ecoradar.greencode.models import (
+    GreenCode,
+    GreenCodeHistory,
+    GreenCodePass,
+    RepairApplication,
+    StaleCode,
+)
+from ecoradar.inspections.models import Conflict, Draw, Inspection, Inspector
 from ecoradar.media.models import MediaFile
 from ecoradar.monitoring.models import Measurement, RawPacket
 from ecoradar.problems.models import (
@@ -19,6 +28,14 @@ from ecoradar.problems.models import (
 )
 from ecoradar.regions.models import Region
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet, PointLimit
+from ecoradar.reminders.models import (
+    Campaign,
+    Reminder,
+    ReminderCounter,
+    ReminderIssue,
+    ReminderPass,
+    UpcomingStandard,
+)
 from ecoradar.rewards.models import ProblemOutcome, Reward, RewardRuleSet, RewardTier
 from ecoradar.selfcheck.models import (
     ChecklistTemplate,
@@ -30,6 +47,24 @@ from ecoradar.selfcheck.models import (
 )
 
 __all__ = [
+    "FiveStepCampaign",
+    "FiveStepRecord",
+    "FiveStepStep",
+    "Campaign",
+    "Reminder",
+    "ReminderCounter",
+    "ReminderIssue",
+    "ReminderPass",
+    "UpcomingStandard",
+    "Conflict",
+    "Draw",
+    "Inspection",
+    "Inspector",
+    "GreenCode",
+    "GreenCodeHistory",
+    "GreenCodePass",
+    "RepairApplication",
+    "StaleCode",
     "ProblemOutcome",
     "Reward",
     "RewardRuleSet",

@@ -82,11 +82,13 @@ PUBLIC_CHANNELS = {
     ("GET", "/api/clues/track/{code}"),
     ("POST", "/api/clues/track/{code}/feedback"),
     ("POST", "/api/rewards/claim"),
+    ("GET", "/api/greencode/public/{enterprise_code}"),
 }
-PUBLIC_PREFIXES = ("/open311/", "/report", "/track")
-"""The public's reporting channels, anonymous by design (the report form and its API, the
-tracking page and its code, a reward claim by code and secret, Open311 GeoReport v2): their own
-tests say what they answer; here they are only let through."""
+PUBLIC_PREFIXES = ("/open311/", "/report", "/track", "/public/", "/api/public/")
+"""The public's channels, anonymous by design (the report form and its API, the tracking page
+and its code, a reward claim by code and secret, Open311 GeoReport v2, an enterprise's
+public-safe green code, the published inspection draws): their own tests say what they answer
+and that they leak nothing; here they are only let through."""
 
 
 def public(route: tuple[str, str]) -> bool:

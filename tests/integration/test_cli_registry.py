@@ -109,7 +109,9 @@ def test_export_writes_back_what_was_imported(cli_env: dict[str, str], tmp_path:
     )
     assert status == 0
     exported_e = (tmp_path / "out" / "enterprises.csv").read_text(encoding="utf-8").splitlines()
-    assert exported_e[0] == "code,name,industry,longitude,latitude,address,crs"
+    assert exported_e[0] == (
+        "code,name,industry,longitude,latitude,address,crs,permit_no,permit_valid_until"
+    )
     assert exported_e[1].split(",")[3:5] == ["120.25", "30.5"]  # back in the system it came in
     status, out, err = ecoradar(
         "registry",

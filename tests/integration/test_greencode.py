@@ -116,7 +116,7 @@ def test_a_colour_change_is_kept_in_history_and_audited(box: Container) -> None:
     client = TestClient(create_app_for(box))
     drive = Driver(client, box, people.officer_a.headers)
     company = enterprise_id(box, 1)
-    for _ in range(3):
+    for _ in range(5):  # medium each: problems 50, the total 75 (yellow)
         pid = public_report(box, reporter_user_id=None, enterprise=company)
         drive.to_confirmed(pid, people.officer_a.user_id, jpeg(pid))
     service.recompute_all(box)
@@ -127,12 +127,14 @@ def test_a_colour_change_is_kept_in_history_and_audited(box: Container) -> None:
         ("first", None, "green"),
         ("colour", "green", code.colour),
     ]
-    assert rows[-1].indicators["problems"]["detail"]["confirmed"] == 3
+    assert rows[-1].indicators["problems"]["detail"]["confirmed"] == 5
     with box.reading() as session:
         entries = list(
             session.scalars(
                 select(AuditEntry)
-                .where(AuditEntry.action == "greencode.colour", AuditEntry.entity_id == str(company))
+                .where(
+                    AuditEntry.action == "greencode.colour", AuditEntry.entity_id == str(company)
+                )
                 .order_by(AuditEntry.id)
             )
         )
@@ -304,10 +306,12 @@ def test_a_public_security_transfer_is_a_veto(box: Container) -> None:
     assert code.vetoes[0]["rule"] == "public_security"
 
 
-def test_a_task_going_overdue_recomputes_the_code(box: Container, clock: FakeClock) -> None:
+def test_a_task_going_overdue_recomputes_the_code(
+    box: Container, clock: FakeClock, tmp_path: Path
+) -> None:
     from tests.integration.selfcheck_support import generate, load_points, point_row
 
-    load_points(box, Path(box.settings.home), [point_row(1, "CP01")])
+    load_points(box, tmp_path, [point_row(1, "CP01")])
     settle(box)
     generate(box, date(2026, 11, 2))
     clock.advance(timedelta(days=1))
@@ -342,4 +346,3 @@ def test_a_permit_about_to_expire_lowers_the_code(box: Container) -> None:
     assert permit["score"] == pytest.approx(80.0)
     assert permit["events"][0]["text"].startswith("discharge permit 91330500MA2B000001001P")
     assert indicator(box, 2, "permit")["has_data"] is False
-

@@ -100,6 +100,7 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     "audit_entity":    (401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     "outcome":         (401, 200, 200, 404, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     "eligibility":     (401, 200, 200, 404, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "violation":       (401, 200, 200, 404, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
 }
 # fmt: on
 
@@ -236,6 +237,11 @@ ROWS: dict[str, Row] = {
         "GET",
         "/api/problems/{problem_id}/reward-eligibility",
         _get("/api/problems/{pid}/reward-eligibility"),
+    ),
+    "violation": Row(
+        "POST",
+        "/api/problems/{problem_id}/violation",
+        _post("/api/problems/{pid}/violation", {"violation": "bypass"}),
     ),
 }
 

@@ -196,7 +196,8 @@ def test_the_scheduler_command_prints_its_report(
     assert result.exit_code == 0, result.output
     assert result.output == (
         "3 alert(s) turned into findings, 0 problem(s) newly overdue, 0 escalated, "
-        "0 back within their deadline\n"
+        "0 back within their deadline; green code: 0 stale recomputed, daily pass over 3, "
+        "3 changed colour\n"
     )
     again = runner.invoke(cli, ["scheduler", "run-once"])
     assert again.output.startswith("0 alert(s) turned into findings")

@@ -327,6 +327,18 @@ def test_a_palette_png_with_a_transparent_colour_is_flattened_on_white() -> None
 # --- hostile and broken files --------------------------------------------------------------
 
 
+def test_a_truncated_image_is_refused_even_after_weasyprint_turned_truncated_loading_on() -> None:
+    import weasyprint  # noqa: F401 - its import sets LOAD_TRUNCATED_IMAGES (the reminders' PDFs)
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint leaves it, whatever the import order
+    try:
+        data = encode(photo(1), "JPEG")
+        assert refused(data[: len(data) // 2], "cut.jpg") == "corrupt"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
 def test_a_truncated_image_is_refused_not_half_read() -> None:
     for fmt in ("JPEG", "PNG", "WEBP"):
         data = encode(photo(1), fmt)

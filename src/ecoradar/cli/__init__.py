@@ -9,13 +9,17 @@ from ecoradar.cli import (
     audit,
     clues,
     db,
+    fivestep,
     gateway,
+    greencode,
     hj212,
+    inspections,
     monitoring,
     open311,
     problems,
     regions,
     registry,
+    reminders,
     retention,
     rewards,
     sample,
@@ -57,6 +61,10 @@ app.add_typer(problems.calendar_app, name="calendar")
 app.add_typer(selfcheck.app, name="selfcheck")
 app.add_typer(rewards.app, name="rewards")
 app.add_typer(stats.app, name="stats")
+app.add_typer(greencode.app, name="greencode")
+app.add_typer(inspections.app, name="inspections")
+app.add_typer(fivestep.app, name="fivestep")
+app.add_typer(reminders.app, name="reminders")
 
 
 def main() -> None:

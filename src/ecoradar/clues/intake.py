@@ -91,6 +91,8 @@ class ClueIn:
     client: str = ""
     token_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    enterprise_id: int | None = None
+    """The enterprise the clue is about, when the channel knows it (``third_party``)."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ def _submit(
             reporter_user_id=item.reporter_user_id,
             reporter_name=checked.reporter_name,
             reporter_contact=checked.reporter_contact,
+            enterprise_id=item.enterprise_id,
         ),
         now=now,
         actor=actor,

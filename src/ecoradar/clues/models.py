@@ -24,6 +24,7 @@ CLUE_CHANNELS = (
     "ngo",
     "referral",
     "inspection",
+    "third_party",
 )
 """The channels a clue comes through (a subset of the finding channels)."""
 ANONYMOUS_CHANNELS = ("public", "open311")

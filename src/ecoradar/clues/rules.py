@@ -99,6 +99,11 @@ def check_clue(item: ClueIn, settings: Settings, now: datetime) -> CheckedClue:
     return CheckedClue(description, observed_at, attributes, data, name, contact, address)
 
 
+THIRD_PARTY_FIELDS = ("company", "accreditation_no", "report_no")
+"""What a ``third_party`` clue carries: the accredited company, its accreditation number and
+the report's number (and ``report_media_id``, the report stored by the media module)."""
+
+
 def channel_data(item: ClueIn, settings: Settings) -> dict[str, Any]:
     """The channel's own rules, and its extras checked and normalised."""
     try:
@@ -136,4 +141,15 @@ def channel_data(item: ClueIn, settings: Settings) -> dict[str, Any]:
         ):
             raise InputError(f"confidence: {confidence!r} is not a number from 0 to 1")
         data["confidence"] = float(confidence)
+    if item.channel == "third_party":
+        for key in THIRD_PARTY_FIELDS:
+            value = data.get(key)
+            if not isinstance(value, str):
+                raise InputError(f"{key}: required for a third-party technical check")
+            limit = NAME_MAX if key == "company" else PLATFORM_MAX
+            data[key] = clean_text(key, value, limit, required=True)
+        if isinstance(data.get("report_media_id"), bool) or not isinstance(
+            data.get("report_media_id"), int
+        ):
+            raise InputError("report_media_id: the stored report (a media file id) is required")
     return data

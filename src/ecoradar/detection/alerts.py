@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ecoradar.detection.models import Alert
+from ecoradar.greencode.stale import mark_points
 
 if TYPE_CHECKING:
     from ecoradar.detection.engine import PointSpan
@@ -29,6 +30,7 @@ def record_spans(
     restart or a refold finds the alert it raised before); otherwise it opens a new alert.
     """
     touched: list[Alert] = []
+    opened_or_closed: set[int] = set()
     for item in spans:
         span = item.span
         query = select(Alert).where(
@@ -64,10 +66,13 @@ def record_spans(
             session.add(alert)
             session.flush()
             touched.append(alert)
+            opened_or_closed.add(item.point_id)
             continue
         if span.start < existing.start:
             existing.start = span.start
         if existing.end is None or span.end is None or span.end > existing.end:
+            if (existing.end is None) != (span.end is None):
+                opened_or_closed.add(item.point_id)
             existing.end = span.end
         existing.severity = _worse(existing.severity, span.severity)
         existing.evidence = span.evidence
@@ -75,6 +80,8 @@ def record_spans(
         touched.append(existing)
     if touched:
         session.flush()
+    if opened_or_closed:  # one statement per written batch: the green code's queue
+        mark_points(session=session, point_ids=opened_or_closed, reason="alert", at=now)
     return touched
 
 

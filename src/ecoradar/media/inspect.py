@@ -32,7 +32,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from ecoradar.core.errors import InputError
 from ecoradar.media.exif import ExifFacts, read_exif
@@ -242,6 +242,10 @@ def _decode(data: bytes, fmt: str, name: str, limits: MediaLimits) -> Image.Imag
     not depend on the warnings filter, which is process-wide state in Python 3.11 (threads
     decoding at the same moment share it, so it is a second line, not the guard).
     """
+    # WeasyPrint turns Pillow's process-wide LOAD_TRUNCATED_IMAGES on when it is imported
+    # (the reminders' PDFs): a truncated upload would then load half-grey and be accepted.
+    # Nothing of ours needs it on, so it is kept off here whoever imported what.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             # Every warning while decoding (Pillow's DecompressionBombWarning, malformed MPO,

@@ -51,10 +51,16 @@ CHANNELS = (
     "referral",
     "linkage",
     "inspection",
+    "third_party",
 )
 """Where a finding came from: one observation from one channel."""
 
 SEVERITIES = ("low", "medium", "high", "critical")
+
+VIOLATIONS = ("data_falsification", "hazardous_waste_disposal", "bypass", "refused_inspection")
+"""The violation an officer may name on a confirmed problem: each is a veto of the green code
+(``problems.violations``): data falsification, illegal hazardous-waste disposal, a bypass or
+hidden pipe, refusal of inspection."""
 
 STATES = (
     "reported",
@@ -85,6 +91,9 @@ class Problem(Base):
         CheckConstraint(_one_of("category", CATEGORIES), name="category"),
         CheckConstraint(_one_of("severity", SEVERITIES), name="severity"),
         CheckConstraint(_one_of("state", STATES), name="state"),
+        CheckConstraint(
+            f"violation IS NULL OR {_one_of('violation', VIOLATIONS)}", name="violation"
+        ),
         Index("ix_problems_state_region", "state", "region_id"),
         Index("ix_problems_category_lat", "category", "lat"),
     )
@@ -122,6 +131,8 @@ class Problem(Base):
     escalation_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     transfer_target: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     has_rectification_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
+    violation: Mapped[str | None] = mapped_column(String(32))
+    """The violation an officer named (``VIOLATIONS``), a green-code veto; None: none named."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

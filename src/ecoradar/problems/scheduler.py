@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from ecoradar.audit import anchor
 from ecoradar.audit.service import record as audit
 from ecoradar.bootstrap import Container
+from ecoradar.greencode.periodic import run_greencode
+from ecoradar.greencode.stale import mark as mark_stale
 from ecoradar.monitoring.retention import prune as prune_monitoring
 from ecoradar.problems import timeline
 from ecoradar.problems.deadlines import deadline_state, should_escalate
@@ -21,6 +23,7 @@ from ecoradar.problems.models import Problem
 from ecoradar.problems.policy import Policy, load_policy
 from ecoradar.problems.workflow import OPEN_STATES
 from ecoradar.regions.models import Region
+from ecoradar.reminders.periodic import run_reminders
 from ecoradar.selfcheck.periodic import run_selfcheck
 
 ACTOR = "system:scheduler"
@@ -36,13 +39,21 @@ class SchedulerReport:
     """What the self-inspection step did (``ecoradar.selfcheck.periodic``)."""
     retention: str = ""
     """What monitoring retention did (``ecoradar.monitoring.retention``)."""
+    greencode: str = ""
+    """What the green code's step did (``ecoradar.greencode.periodic``)."""
+    reminders: str = ""
+    """What the service reminders' step did (``ecoradar.reminders.periodic``)."""
 
     def __str__(self) -> str:
         return (
             f"{self.findings_from_alerts} alert(s) turned into findings, "
             f"{self.newly_overdue} problem(s) newly overdue, {self.escalated} escalated, "
             f"{self.back_in_time} back within their deadline"
-        ) + "".join(f"; {part}" for part in (self.selfcheck, self.retention) if part)
+        ) + "".join(
+            f"; {part}"
+            for part in (self.selfcheck, self.retention, self.reminders, self.greencode)
+            if part
+        )
 
 
 def _level_up(session: Session, office_region_id: int, levels: int) -> int:
@@ -83,10 +94,19 @@ def check_deadlines(
             if problem.overdue_since is not None:
                 problem.overdue_since = None
                 report.back_in_time += 1
+                mark_stale(
+                    session=session,
+                    enterprise_ids=[problem.enterprise_id],
+                    reason="problem",
+                    at=now,
+                )
             continue
         if problem.overdue_since is None:
             problem.overdue_since = status.due
             report.newly_overdue += 1
+            mark_stale(
+                session=session, enterprise_ids=[problem.enterprise_id], reason="problem", at=now
+            )
         if not should_escalate(status, problem.escalated_at):
             continue
         before = {
@@ -159,5 +179,9 @@ def run_once(container: Container, *, alert_batch: int = 500) -> SchedulerReport
     report.selfcheck = "" if selfcheck.idle else str(selfcheck)
     retained = prune_monitoring(container)
     report.retention = "" if retained.idle else str(retained)
+    reminded = run_reminders(container)  # once per China day; escalations every pass
+    report.reminders = "" if reminded.idle else str(reminded)
+    greencode = run_greencode(container)  # after the steps that queue codes as stale
+    report.greencode = "" if greencode.idle else str(greencode)
     anchor.scheduled_checkpoint(container)  # the audit log's head, outside the database
     return report

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ecoradar.greencode.stale import mark as mark_stale
 from ecoradar.problems.models import Finding, Problem, ProblemEvent, ProblemNote
 from ecoradar.problems.policy import Policy
 from ecoradar.problems.workflow import (
@@ -133,6 +134,10 @@ def apply_transition(
     after = apply(snapshot(problem), transition)
     if transition.changes_state:
         enter_state(problem, after.state.value, at)
+        if problem.enterprise_id is not None:  # confirmed, closed, ...: the code may change
+            mark_stale(
+                session=session, enterprise_ids=[problem.enterprise_id], reason="problem", at=at
+            )
     problem.updated_at = at
     problem.accepted_at = after.accepted_at
     problem.assignee_id = after.assignee_id

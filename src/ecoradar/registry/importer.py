@@ -1,7 +1,9 @@
 """Check the rows of a registry import (pure: lookups are passed in, nothing is written).
 
 Contract (``ecoradar registry import --enterprises E --points P``):
-enterprise columns ``code,name,industry,longitude,latitude,address`` (optional ``crs``);
+enterprise columns ``code,name,industry,longitude,latitude,address`` (optional ``crs``, and
+``permit_no,permit_valid_until``: the discharge permit, a date ``YYYY-MM-DD``; an empty cell
+clears it, a file without the columns leaves the stored permit as it is);
 point columns, one row per factor of a monitoring point,
 ``enterprise_code,outlet_code,outlet_name,mn,medium,factor,limit,unit,averaging,o2_reference``
 (optional ``standard`` and ``password``). Every refusal is a ``RowError`` naming the file, the line
@@ -14,6 +16,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from ecoradar.core.coords import CRS_NAMES, to_wgs84
 from ecoradar.core.errors import RowError
@@ -23,7 +26,7 @@ from ecoradar.registry.standards import STANDARDS, LimitSpec
 from ecoradar.registry.uscc import UsccError, validate_uscc
 
 ENTERPRISE_COLUMNS = ("code", "name", "industry", "longitude", "latitude", "address")
-ENTERPRISE_OPTIONAL = ("crs",)
+ENTERPRISE_OPTIONAL = ("crs", "permit_no", "permit_valid_until")
 POINT_COLUMNS = (
     "enterprise_code",
     "outlet_code",
@@ -45,6 +48,9 @@ INDUSTRY_CODE = re.compile(r"^[A-T]?\d{2,4}$")
 """GB/T 4754: a section letter, or a 2- to 4-digit division, group or class code."""
 MN_PATTERN = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
 PASSWORD_PATTERN = re.compile(r"^[\x21-\x7e]{1,64}$")
+PERMIT_PATTERN = re.compile(r"^[0-9A-Za-z\-]{1,64}$")
+PERMIT_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T00:00:00)?$")
+"""A date; an XLSX date cell reads as midnight of that day."""
 NAME_MAX, ADDRESS_MAX, CODE_MAX = 200, 400, 64
 
 
@@ -59,6 +65,8 @@ class EnterpriseRecord:
     source_crs: str
     address: str
     region_id: int
+    permit: tuple[str | None, date | None] | None = None
+    """(permit number, last valid day) when the file has the permit columns; None: it has not."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,7 @@ def check_enterprises(
             errors.add(row, "longitude", f"{row.get('longitude')!r} is not a longitude")
         if lat is None or not -90 <= lat <= 90:
             errors.add(row, "latitude", f"{row.get('latitude')!r} is not a latitude")
+        permit = _check_permit(table, row, errors)
         if len(errors.items) > before or lon is None or lat is None:
             continue
         wlon, wlat = to_wgs84(lon, lat, crs)
@@ -144,9 +153,31 @@ def check_enterprises(
             )
             continue
         records.append(
-            EnterpriseRecord(row.line, code, name, industry, wlon, wlat, crs, address, region_id)
+            EnterpriseRecord(
+                row.line, code, name, industry, wlon, wlat, crs, address, region_id, permit
+            )
         )
     return records, errors.items
+
+
+def _check_permit(table: Table, row: Row, errors: _Errors) -> tuple[str | None, date | None] | None:
+    """The permit columns of a row: None when the file has neither column."""
+    if "permit_no" not in table.columns and "permit_valid_until" not in table.columns:
+        return None
+    number = row.get("permit_no").strip() or None
+    if number is not None and not PERMIT_PATTERN.match(number):
+        errors.add(row, "permit_no", "1-64 letters, digits and hyphens")
+    text = row.get("permit_valid_until").strip()
+    until = None
+    if text:
+        found = PERMIT_DATE.match(text)
+        try:
+            until = date.fromisoformat(found.group(1)) if found else None
+        except ValueError:
+            until = None
+        if until is None:
+            errors.add(row, "permit_valid_until", f"{text!r} is not a date (YYYY-MM-DD)")
+    return number, until
 
 
 @dataclass

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecoradar.core.db import Base, JSONType, UTCDateTime
@@ -27,6 +27,10 @@ class Enterprise(Base):
     source_crs: Mapped[str] = mapped_column(String(8), default="wgs84")
     address: Mapped[str] = mapped_column(String(400), default="")
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    permit_no: Mapped[str | None] = mapped_column(String(64))
+    """The pollutant discharge permit's number (排污许可证编号), if recorded."""
+    permit_valid_until: Mapped[date | None] = mapped_column(Date)
+    """The permit's last valid day (China date), if recorded."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from ecoradar.core.coords import wgs84_to_bd09, wgs84_to_gcj02
 from ecoradar.core.errors import ImportRefused, NotFoundError, RowError
 from ecoradar.core.tables import read_table
+from ecoradar.greencode.stale import mark as mark_stale
 from ecoradar.regions.service import RegionIndexCache
 from ecoradar.registry.importer import (
     ENTERPRISE_COLUMNS,
@@ -101,6 +102,7 @@ def _write_enterprises(
         else {}
     )
     created = 0
+    permits_changed: list[Enterprise] = []
     for record in records:
         enterprise = stored.get(record.code)
         if enterprise is None:
@@ -114,8 +116,18 @@ def _write_enterprises(
         enterprise.source_crs = record.source_crs
         enterprise.address = record.address
         enterprise.region_id = record.region_id
+        if record.permit is not None and record.permit != (
+            enterprise.permit_no,
+            enterprise.permit_valid_until,
+        ):
+            enterprise.permit_no, enterprise.permit_valid_until = record.permit
+            permits_changed.append(enterprise)
         enterprise.updated_at = now
     session.flush()
+    # the green code's permit indicator: recomputed by the scheduler's next pass
+    mark_stale(
+        session=session, enterprise_ids=[e.id for e in permits_changed], reason="permit", at=now
+    )
     return created, len(records) - created
 
 
@@ -271,6 +283,10 @@ def export_rows(*, session: Session) -> tuple[list[dict[str, Any]], list[dict[st
                 "latitude": round(lat, 7),
                 "address": e.address,
                 "crs": e.source_crs,
+                "permit_no": e.permit_no or "",
+                "permit_valid_until": (
+                    e.permit_valid_until.isoformat() if e.permit_valid_until else ""
+                ),
             }
         )
         for outlet in e.outlets:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ecoradar.audit.service import record_by
 from ecoradar.auth.principal import Principal
 from ecoradar.core.errors import ConflictError, InputError, PermissionDenied
+from ecoradar.greencode.stale import mark as mark_stale
 from ecoradar.problems.models import Problem
 from ecoradar.problems.service import get_problem, handles
 from ecoradar.rewards import eligibility
@@ -133,6 +134,7 @@ def record_outcome(
     row.recorded_by = principal.actor
     row.recorded_by_user_id = principal.user_id
     session.flush()
+    mark_stale(session=session, enterprise_ids=[problem.enterprise_id], reason="outcome", at=now)
     record_by(
         principal,
         session=session,

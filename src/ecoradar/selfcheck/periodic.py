@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ecoradar.audit.service import record as audit
 from ecoradar.bootstrap import Container
+from ecoradar.greencode.stale import mark as mark_stale
 from ecoradar.problems.policy import load_policy, stored_calendar
 from ecoradar.selfcheck.bulk import insert_ignoring
 from ecoradar.selfcheck.consequences import record_repeated_overdue
@@ -104,6 +105,7 @@ def mark_overdue(*, session: Session, now: datetime) -> tuple[int, set[int]]:
             after={"state": "overdue", "task_ids": chunk},
         )
     _notify(session, [(e, t, "overdue", now) for t, _, e in rows])
+    mark_stale(session=session, enterprise_ids={r[2] for r in rows}, reason="task_overdue", at=now)
     return len(ids), {r[1] for r in rows}
 
 

@@ -21,6 +21,7 @@ from ecoradar.audit.service import record as audit
 from ecoradar.auth.principal import Principal
 from ecoradar.auth.scope import enterprise_criteria
 from ecoradar.core.errors import ConflictError, InputError, NotFoundError, PermissionDenied
+from ecoradar.greencode.stale import mark as mark_stale
 from ecoradar.media.inspect import MediaLimits
 from ecoradar.media.service import store_upload
 from ecoradar.problems.policy import Policy
@@ -286,6 +287,7 @@ def submit_task(
         actor=principal.actor,
     )
     task.finding_ids = [recorded.finding.id] if recorded else []
+    mark_stale(session=session, enterprise_ids=[task.enterprise_id], reason="task", at=now)
     audit(
         session=session,
         at=now,

@@ -30,17 +30,13 @@ from shapely.geometry import MultiPolygon, Point, box, mapping
 
 from ecoradar.core.coords import to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from ecoradar.registry import standards
-from ecoradar.registry.importer import (
-    ENTERPRISE_COLUMNS,
-    ENTERPRISE_OPTIONAL,
-    POINT_COLUMNS,
-    POINT_OPTIONAL,
-)
+from ecoradar.registry.importer import ENTERPRISE_COLUMNS, POINT_COLUMNS, POINT_OPTIONAL
 from ecoradar.registry.uscc import make_uscc
 
 __all__ = ["ENTERPRISE_HEADER", "POINT_HEADER", "SampleCityFiles", "write_sample_city"]
 
-ENTERPRISE_HEADER: Final = ENTERPRISE_COLUMNS + ENTERPRISE_OPTIONAL
+ENTERPRISE_HEADER: Final = (*ENTERPRISE_COLUMNS, "crs")
+"""The sample city records no discharge permits (the optional permit columns are left out)."""
 POINT_HEADER: Final = POINT_COLUMNS + POINT_OPTIONAL
 
 _UNITS_PER_DEGREE: Final = 10_000

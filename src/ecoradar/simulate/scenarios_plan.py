@@ -245,3 +245,17 @@ def plan(
                     f"points over {days} days; give more points or days"
                 )
     return events
+
+
+def draw_event(
+    spec: Spec, index: int, point: ScenarioPoint, rng: random.Random, days: int
+) -> Event:
+    """One pattern drawn at random on ``point`` within ``days`` days (its room not checked:
+    see :func:`fits`); for other simulations that place patterns their own way."""
+    return _draw(spec, index, point, rng, days)
+
+
+def fits(taken: dict[int, int], event: Event, days: int) -> bool:
+    """Whether ``event`` keeps a plain day between it and the days in ``taken`` (day -> the
+    event that holds it) and stays off the first and the last day."""
+    return _free(taken, event, days)

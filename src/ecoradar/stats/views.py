@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ecoradar.stats import service
+from ecoradar.stats import outcomes, service
 from ecoradar.stats.schemas import ClueStatsRead
 from ecoradar.web.deps import SessionDep, StaffDep
 
@@ -57,3 +57,34 @@ def clue_stats(
             headers={"Content-Disposition": 'attachment; filename="clue-stats.csv"'},
         )
     return ClueStatsRead.of(stats)
+
+
+OutcomePeriod = Literal["month", "quarter", "year", "all"]
+
+
+@router.get("/reminders", responses=CSV)
+def reminder_outcomes(
+    session: SessionDep,
+    principal: StaffDep,
+    date_from: Annotated[date, Query(alias="from", description="First China day")],
+    date_to: Annotated[date, Query(alias="to", description="Last China day")],
+    period: OutcomePeriod = "month",
+    level: Annotated[
+        Level | None, Query(description="Region rows at this level (default: yours)")
+    ] = None,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """Outcome figures of the service reminders issued from ``from`` to ``to`` (China days,
+    both included) per region and period, in your scope: reminders issued, issues in them,
+    issues solved (and the share), median days to solve, issues that became violations."""
+    table = outcomes.outcome_figures(
+        session=session, principal=principal, first=date_from, last=date_to, period=period,
+        level=level,
+    )  # fmt: skip
+    if format == "csv":
+        return Response(
+            outcomes.to_csv(table),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="reminder-outcomes.csv"'},
+        )
+    return outcomes.as_json(table)

@@ -35,10 +35,15 @@ from ecoradar.core.errors import (
 )
 from ecoradar.core.writes import WriteBusy
 from ecoradar.detection import views as alert_views
+from ecoradar.fivestep import views as fivestep_views
+from ecoradar.greencode import views as greencode_views
+from ecoradar.inspections import views as inspection_views
 from ecoradar.monitoring import views as monitoring_views
 from ecoradar.problems import views as problem_views
+from ecoradar.problems import violations as problem_violations
 from ecoradar.regions import views as region_views
 from ecoradar.registry import views as registry_views
+from ecoradar.reminders import views as reminder_views
 from ecoradar.rewards import views as reward_views
 from ecoradar.selfcheck import views as selfcheck_views
 from ecoradar.stats import views as stats_views
@@ -47,9 +52,15 @@ from ecoradar.web import (
     json_policy,
     pages,
     pages_alerts,
+    pages_fivestep,
+    pages_greencode,
+    pages_inspection_conflicts,
+    pages_inspections,
     pages_monitoring,
     pages_problems,
     pages_public,
+    pages_reminders,
+    pages_reminders_setup,
     pages_selfcheck,
     pages_stats,
     security_headers,
@@ -238,17 +249,29 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(alert_views.router)
     app.include_router(problem_views.router)
     app.include_router(selfcheck_views.router)
+    app.include_router(reminder_views.router)
     app.include_router(clue_views.router)
     app.include_router(open311_views.router)
     app.include_router(reward_views.router)
     app.include_router(stats_views.router)
+    app.include_router(greencode_views.router)
+    app.include_router(problem_violations.router)
+    app.include_router(inspection_views.router)
+    app.include_router(inspection_views.public_router)
+    app.include_router(fivestep_views.router)
     app.include_router(audit_views.router, dependencies=[Depends(require_roles("admin"))])
     app.include_router(pages.router)
     app.include_router(pages_monitoring.router)
     app.include_router(pages_alerts.router)
     app.include_router(pages_problems.router)
     app.include_router(pages_selfcheck.router)
+    app.include_router(pages_reminders_setup.router)  # before /reminders/{number}
+    app.include_router(pages_reminders.router)
     app.include_router(pages_stats.router)
+    app.include_router(pages_greencode.router)
+    app.include_router(pages_inspections.router)
+    app.include_router(pages_inspection_conflicts.router)
+    app.include_router(pages_fivestep.router)
     app.include_router(pages_public.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -27,6 +27,7 @@ from ecoradar.problems import service
 from ecoradar.problems.models import CATEGORIES, CHANNELS, STATES
 from ecoradar.problems.policy import load_policy
 from ecoradar.problems.views import problem_detail
+from ecoradar.problems.violations import set_violation
 from ecoradar.problems.workflow import Action, Payload
 from ecoradar.regions.models import Region
 from ecoradar.registry.models import Enterprise, MonitoringPoint
@@ -133,6 +134,15 @@ def take_action(
             policy=policy,
             ip=request.client.host if request.client else None,
         )
+        if known is Action.CONFIRM and form.violation:  # named with the confirmation
+            set_violation(
+                session=session,
+                principal=principal,
+                problem_id=number,
+                violation=form.violation,
+                now=now,
+                ip=request.client.host if request.client else None,
+            )
 
     return _change(request, session, principal, box, number, known.value, change, form.values())
 

@@ -81,6 +81,8 @@ class ActionForm(BaseModel):
     transfer_name: str = Field("", max_length=LONG)
     note: str = Field("", max_length=LONG)
     internal_note: str = Field("", max_length=LONG)
+    violation: str = Field("", max_length=LONG)
+    """On confirmation: the violation found (``problems.violations``), empty for none."""
 
     def values(self) -> dict[str, str]:
         """The fields as sent, to fill the form in again after a refusal."""

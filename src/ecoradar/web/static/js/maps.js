@@ -190,6 +190,7 @@
         });
 
         var markers = L.layerGroup();
+        var placedMarkers = []; // {marker, props}: for what colours or filters them (greencode-map.js)
         var small = node.clientWidth < 600;
         enterprises.forEach(function (f) {
           var c = f.geometry && f.geometry.coordinates;
@@ -201,6 +202,7 @@
           marker.bindTooltip(el("span", null, f.properties.name), { direction: "top", offset: [0, -4] });
           marker.on("popupopen", function () { marker.closeTooltip(); });
           markers.addLayer(marker);
+          placedMarkers.push({ marker: marker, props: f.properties });
           if (!regions.length) bounds.extend(marker.getLatLng());
         });
         // The view first, without animation, so everything is drawn once, in place.
@@ -225,6 +227,9 @@
         node.dataset.ready = "true";
         node.dataset.regions = String(regions.length);
         node.dataset.enterprises = String(enterprises.length);
+        // Other scripts of the page (the green code's colours) take the map from here.
+        node.erMap = { map: map, markers: markers, items: placedMarkers };
+        node.dispatchEvent(new CustomEvent("er:map-ready"));
       })
       .catch(function (error) {
         if (!placed) map.setView([30.0, 120.0], 9, { animate: false });

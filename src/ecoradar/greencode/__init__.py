@@ -1,0 +1,1 @@
+"""The enterprise environmental green code: scoring, colours, history, repair."""
