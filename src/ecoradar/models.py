@@ -4,8 +4,10 @@ from ecoradar.audit.models import AuditEntry
 from ecoradar.auth.models import ApiToken, AuthSession, LoginAttempt, User
 from ecoradar.bus.models import BusPartition
 from ecoradar.clues.models import Clue, IntakeAttempt
+from ecoradar.clues.open311_keys import Open311KeyLimit
 from ecoradar.core.db import Base
 from ecoradar.detection.models import Alert
+from ecoradar.exposure.models import ExposureEntry
 from ecoradar.fivestep.models import FiveStepCampaign, FiveStepRecord, FiveStepStep
 from ecoradar.greencode.models import (
     GreenCode,
@@ -17,6 +19,7 @@ from ecoradar.greencode.models import (
 from ecoradar.inspections.models import Conflict, Draw, Inspection, Inspector
 from ecoradar.media.models import MediaFile
 from ecoradar.monitoring.models import Measurement, RawPacket
+from ecoradar.patrols.models import Patrol, PatrolPlan
 from ecoradar.problems.models import (
     CalendarDay,
     Finding,
@@ -47,6 +50,7 @@ from ecoradar.selfcheck.models import (
 )
 
 __all__ = [
+    "ExposureEntry",
     "FiveStepCampaign",
     "FiveStepRecord",
     "FiveStepStep",
@@ -71,6 +75,7 @@ __all__ = [
     "RewardTier",
     "Clue",
     "IntakeAttempt",
+    "Open311KeyLimit",
     "ChecklistTemplate",
     "ControlPoint",
     "SelfcheckNotification",
@@ -96,6 +101,8 @@ __all__ = [
     "MediaFile",
     "MonitoringPoint",
     "Outlet",
+    "Patrol",
+    "PatrolPlan",
     "PointLimit",
     "RawPacket",
     "Region",

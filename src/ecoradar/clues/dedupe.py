@@ -17,6 +17,12 @@ Evidence, each in [0, 1]:
   kept (punctuation, symbols and whitespace go) except Chinese function characters
   (``FUNCTION_CHARACTERS``: 的, 了, 在, 我, 很...). No corpus statistics (no TF-IDF): the
   score of a pair does not depend on what else is in the register.
+* **meaning** — what the words mean (``clues.dedupe_text``): the weighted Dice coefficient of
+  the concepts of the pollution-domain lexicon (``colour:black``, ``smell:stink``,
+  ``source:outlet``...) and the content words jieba finds, best over the problem's pieces; 0
+  when the two contradict (both name a colour, or a smell, or a kind of noise, and share none:
+  ``conflict``). The *wording* is the larger of text and meaning (the meaning alone with a
+  conflict); in the base the meaning counts ``W_MEANING_BASE`` of itself.
 * **place** — ``1 - distance / radius`` (radius per category, ``radius_for``).
 * **time** — ``1 - gap / window``, where the gap is how long before (or after) the problem's
   activity, from its report to its last update, the clue came.
@@ -26,17 +32,24 @@ Evidence, each in [0, 1]:
   between. A photo is evidence *for* a match only: two people photographing one outlet take
   different pictures, so differing photos prove nothing.
 
+* **near** — very close and very recent reports of one category: ``closeness * recent *
+  wording``, closeness 1 up to ``NEAR_FULL_M`` and 0 from ``NEAR_ZERO_M``, recent 1 up to
+  ``RECENT_FULL`` from the problem's nearest report (``report_gap``) and 0 from
+  ``RECENT_ZERO``, linear in between; 0 with a conflict. Two people at one outlet minutes apart
+  who say anything alike are most likely reporting one thing.
+
 The score::
 
-    base  = W_TEXT * text + W_PLACE * place + W_TIME * time
-    score = 1 - (1 - base) * (1 - W_PHOTO * photo)
+    base  = W_TEXT * max(text, W_MEANING_BASE * meaning) + W_PLACE * place + W_TIME * time
+    score = 1 - (1 - base) * (1 - W_PHOTO * photo) * (1 - W_NEAR * near)
 
-The photo joins as a noisy-OR: a matching photo lifts a weak base close to ``W_PHOTO``, and a
-strong base needs no photo. ``decide`` then attaches the clue to the best candidate when it is
-high-confidence on every count: score at least ``ATTACH_SCORE``, text at least
-``ATTACH_MIN_TEXT`` or a photo within ``PHOTO_SAME_BITS``, no further than
-``ATTACH_MAX_DISTANCE`` of the radius, and no other candidate within ``ATTACH_MARGIN`` of its
-score (two problems alike are for an officer to untangle). Every other candidate scoring at
+The photo and the nearness join as a noisy-OR: a matching photo lifts a weak base close to
+``W_PHOTO``, and a strong base needs neither. ``decide`` then attaches the clue to the best
+candidate when it is high-confidence on every count: score at least ``ATTACH_SCORE``, wording at
+least ``ATTACH_MIN_TEXT`` or a photo within ``PHOTO_SAME_BITS``, no conflict (unless the photo
+matches), no further than ``ATTACH_MAX_DISTANCE`` of the radius nor ``ATTACH_MAX_M``, and no
+other candidate within ``ATTACH_MARGIN`` of its score (two problems alike are for an officer to
+untangle). Every other candidate scoring at
 least ``SUGGEST_SCORE`` (at most ``MAX_SUGGESTIONS``) is suggested to the officer with its
 reasons. A wrong attachment hides a problem, a missed one only costs an officer a click, so the
 attachment rule is the conservative one; the figures are in the README ("Deduplication of
@@ -46,13 +59,18 @@ clues") and come from ``bench/bench_dedupe.py``.
 from __future__ import annotations
 
 import math
-import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final, Literal
 
+from ecoradar.clues.dedupe_text import FUNCTION_CHARACTERS as FUNCTION_CHARACTERS
+from ecoradar.clues.dedupe_text import STOP_PHRASES as STOP_PHRASES
+from ecoradar.clues.dedupe_text import best_text_similarity as best_text_similarity
+from ecoradar.clues.dedupe_text import cosine as cosine
+from ecoradar.clues.dedupe_text import ngrams as ngrams
+from ecoradar.clues.dedupe_text import normalise as normalise
+from ecoradar.clues.dedupe_text import text_similarity as text_similarity
 from ecoradar.media.inspect import hamming
 
 # --- configuration defaults -----------------------------------------------------------------
@@ -89,85 +107,33 @@ ATTACH_SCORE: Final = 0.72
 ATTACH_MIN_TEXT: Final = 0.35
 """... whose text is at least this similar, unless a photo matches (``PHOTO_SAME_BITS``)."""
 ATTACH_MAX_DISTANCE: Final = 0.5
-"""... that lies within this fraction of the radius."""
+"""... that lies within this fraction of the radius ..."""
+ATTACH_MAX_M: Final = 150.0
+"""... and within this many metres (the same words 250 m away are another outlet as often as
+not)."""
 ATTACH_MARGIN: Final = 0.08
 """... and no other candidate scores within this of it."""
+W_MEANING_BASE: Final = 0.6
+"""The meaning counts this much in the base, against the n-grams' full weight: concepts are
+coarse (many outlets pour black water into a river), shared n-grams often name the firm. Close
+and recent, the meaning counts fully (in ``near``)."""
+W_NEAR: Final = 0.90
+"""How far nearness (close, recent, alike) lifts the score (noisy-OR)."""
+NEAR_FULL_M: Final = 60.0
+NEAR_ZERO_M: Final = 120.0
+"""Closeness is 1 up to ``NEAR_FULL_M`` (two phones' GPS on one river bank), 0 from
+``NEAR_ZERO_M``."""
+RECENT_FULL: Final = timedelta(hours=1)
+RECENT_ZERO: Final = timedelta(hours=24)
+"""Recent is 1 up to ``RECENT_FULL`` from the problem's nearest report, 0 from ``RECENT_ZERO``."""
 SUGGEST_SCORE: Final = 0.40
 """Candidates scoring at least this (and not attached) are suggested to the officer."""
 MAX_SUGGESTIONS: Final = 5
-
-STOP_PHRASES: Final = (
-    # the polite filler of a complaint
-    "你好", "您好", "谢谢", "感谢", "麻烦", "希望", "恳请", "请求", "请", "举报", "投诉",
-    "反映", "反应", "相关部门", "有关部门", "环保部门", "尽快", "处理", "管一管", "管管",
-    "核实", "查处", "一下",
-    # what any complaint says, whatever it is about
-    "附近", "周边", "周围", "旁边", "边上", "居民", "群众", "老百姓", "影响", "生活",
-    "已经", "持续", "一直", "经常", "严重", "情况", "问题", "照片", "现在", "这里", "那里",
-    "地方", "我们", "我家", "家里", "我住在",
-)  # fmt: skip
-"""Words that say nothing about which incident a clue is about, removed before comparing:
-two unrelated complaints share them. Longest first where one contains another."""
-FUNCTION_CHARACTERS: Final = frozenset(
-    "的了着过在是我你他她它们有和与及就也很都还又再这那个吧啊呢吗呀把被让给从对向往而并但却只才已得"
-)
-"""Chinese function characters (particles, pronouns, conjunctions, adverbs), dropped before
-n-grams are taken: 解放路的宏达化工 and 解放路宏达化工 then share every n-gram."""
 
 Outcome = Literal["attach", "suggest", "new"]
 
 EARTH_RADIUS_M: Final = 6_371_008.8
 """Mean Earth radius (IUGG), metres."""
-
-
-# --- text -----------------------------------------------------------------------------------
-
-
-def normalise(text: str) -> str:
-    """Text as it is compared: NFKC (full-width to half-width), lower case, ``STOP_PHRASES``
-    removed, then only letters and digits kept, except ``FUNCTION_CHARACTERS``."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    for phrase in STOP_PHRASES:
-        folded = folded.replace(phrase, " ")
-    return "".join(
-        ch for ch in folded if unicodedata.category(ch)[0] in "LN" and ch not in FUNCTION_CHARACTERS
-    )
-
-
-def ngrams(text: str) -> Counter[str]:
-    """Counts of the character bigrams and trigrams of ``normalise(text)``; a text of one
-    character is its own n-gram."""
-    folded = normalise(text)
-    if len(folded) < 2:
-        return Counter([folded] if folded else [])
-    grams: Counter[str] = Counter()
-    for size in (2, 3):
-        grams.update(folded[i : i + size] for i in range(len(folded) - size + 1))
-    return grams
-
-
-def cosine(a: Mapping[str, int], b: Mapping[str, int]) -> float:
-    """Cosine similarity of two count vectors; 0 when either is empty."""
-    if not a or not b:
-        return 0.0
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    dot = sum(count * large.get(gram, 0) for gram, count in small.items())
-    if dot == 0:
-        return 0.0
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return min(1.0, dot / norm)
-
-
-def text_similarity(a: str, b: str) -> float:
-    """Cosine similarity of the n-gram counts of two texts, in [0, 1]."""
-    return cosine(ngrams(a), ngrams(b))
-
-
-def best_text_similarity(text: str, pieces: Iterable[str]) -> float:
-    """The best similarity between ``text`` and any one piece (a problem's description, each
-    finding's): comparing piece by piece keeps a long history from diluting a good match."""
-    grams = ngrams(text)
-    return max((cosine(grams, ngrams(piece)) for piece in pieces), default=0.0)
 
 
 # --- place, time, photo ---------------------------------------------------------------------
@@ -224,6 +190,25 @@ def photo_bits(clue: Sequence[str], problem: Sequence[str]) -> int | None:
     return min((hamming(a, b) for a in clue for b in problem), default=None)
 
 
+def closeness(distance_m: float) -> float:
+    """1 up to ``NEAR_FULL_M``, 0 from ``NEAR_ZERO_M``, linear in between."""
+    return _ramp(distance_m, NEAR_FULL_M, NEAR_ZERO_M)
+
+
+def recent(gap: timedelta | None) -> float:
+    """1 up to ``RECENT_FULL``, 0 from ``RECENT_ZERO`` (and without a report time)."""
+    if gap is None:
+        return 0.0
+    full, zero = RECENT_FULL.total_seconds(), RECENT_ZERO.total_seconds()
+    return _ramp(abs(gap.total_seconds()), full, zero)
+
+
+def _ramp(value: float, full: float, zero: float) -> float:
+    if value <= full:
+        return 1.0
+    return max(0.0, (zero - value) / (zero - full))
+
+
 def photo_similarity(bits: int | None) -> float:
     """1 for the same picture, 0 for unrelated ones or no photos, linear in between."""
     if bits is None:
@@ -247,6 +232,14 @@ class Evidence:
     window: timedelta
     text: float
     photo_bits: int | None = None
+    meaning: float = 0.0
+    """``dedupe_text.best_meaning``'s score."""
+    shared: tuple[str, ...] = ()
+    """The concepts both texts name (labels, heaviest first)."""
+    conflict: tuple[str, ...] = ()
+    """The lexicon families in which the texts contradict (``colour``: black / red)."""
+    report_gap: timedelta | None = None
+    """How far the clue's time lies from the problem's nearest report (None: unknown)."""
 
     @property
     def place(self) -> float:
@@ -261,13 +254,26 @@ class Evidence:
         return photo_similarity(self.photo_bits)
 
     @property
+    def wording(self) -> float:
+        """The larger of text and meaning; the meaning alone (0) with a conflict."""
+        return self.meaning if self.conflict else max(self.text, self.meaning)
+
+    @property
+    def near(self) -> float:
+        """Close, recent and alike (see the module's documentation)."""
+        if self.conflict:
+            return 0.0
+        return closeness(self.distance_m) * recent(self.report_gap) * self.wording
+
+    @property
     def base(self) -> float:
-        return W_TEXT * self.text + W_PLACE * self.place + W_TIME * self.time
+        words = max(0.0 if self.conflict else self.text, W_MEANING_BASE * self.meaning)
+        return W_TEXT * words + W_PLACE * self.place + W_TIME * self.time
 
     @property
     def score(self) -> float:
         """The combined score in [0, 1] (see the module's documentation)."""
-        value = 1.0 - (1.0 - self.base) * (1.0 - W_PHOTO * self.photo)
+        value = 1.0 - (1.0 - self.base) * (1.0 - W_PHOTO * self.photo) * (1.0 - W_NEAR * self.near)
         return round(min(1.0, max(0.0, value)), 4)
 
     @property
@@ -276,11 +282,20 @@ class Evidence:
 
     def reasons(self) -> tuple[str, ...]:
         """Why it is a candidate, for the officer: ``same category``, ``120 m away``,
-        ``text 0.62``, ``photo 4 bits`` (when both have photos), ``active 2 d ago`` (how far
-        the clue's time lies from the problem's activity; 0 within it: ``active now``)."""
+        ``text 0.62``, ``same concept: black, waste water`` (or ``different colour``) when the
+        lexicon found any, ``photo 4 bits`` (when both have photos), ``4 minutes apart`` (from
+        the problem's nearest report, under an hour), ``active 2 d ago`` (how far the clue's
+        time lies from the problem's activity; 0 within it: ``active now``)."""
         found = ["same category", f"{self.distance_m:.0f} m away", f"text {self.text:.2f}"]
+        if self.conflict:
+            found.append("different " + " and ".join(self.conflict))
+        elif self.shared:
+            found.append("same concept: " + ", ".join(self.shared[:4]))
         if self.photo_bits is not None:
             found.append(f"photo {self.photo_bits} bits")
+        if self.report_gap is not None and abs(self.report_gap) < timedelta(hours=1):
+            minutes = round(abs(self.report_gap.total_seconds()) / 60)
+            found.append(f"{minutes} minute{'s' if minutes != 1 else ''} apart")
         found.append(_age(self.gap))
         return tuple(found)
 
@@ -334,8 +349,9 @@ def confident(evidence: Evidence) -> bool:
     """High-confidence on every count (see ``decide``), ignoring other candidates."""
     return (
         evidence.score >= ATTACH_SCORE
-        and (evidence.text >= ATTACH_MIN_TEXT or evidence.same_photo)
-        and evidence.distance_m <= ATTACH_MAX_DISTANCE * evidence.radius_m
+        and (evidence.wording >= ATTACH_MIN_TEXT or evidence.same_photo)
+        and (not evidence.conflict or evidence.same_photo)
+        and evidence.distance_m <= min(ATTACH_MAX_DISTANCE * evidence.radius_m, ATTACH_MAX_M)
     )
 
 

@@ -7,7 +7,9 @@ comes within the window of the clue's time. The radius is first a bounding box i
 ``problems.lat``/``lon``, then the exact great-circle distance in Python. A candidate's text is
 its title and description and each of its findings' descriptions, compared one by one; its
 photos are the perceptual hashes of the images attached to it (``problem_attachments`` ->
-``media_files.phash``). Nothing is written.
+``media_files.phash``); its meaning is ``dedupe_text.best_meaning`` over the same pieces (jieba
+and the lexicon); its nearest report is the closest of its findings' times (observed or
+received) and its own report time. Nothing is written.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Final
 from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from ecoradar.clues import dedupe_text
 from ecoradar.clues.dedupe import (
     DedupeDecision,
     Evidence,
@@ -85,7 +88,7 @@ def find_duplicates(
     if not placed:
         return decide(())
     ids = [row.id for row, _ in placed]
-    texts = _texts(session, ids)
+    texts, times = _findings(session, ids)
     hashes = tuple(h.lower() for h in phashes if h)
     photos = _photos(session, ids) if hashes else {}
     at_seconds = at.timestamp()
@@ -93,6 +96,10 @@ def find_duplicates(
     for row, distance in placed:
         gap = activity_gap(at_seconds, row.reported_at.timestamp(), row.updated_at.timestamp())
         pieces = [_own_text(row.title, row.description), *texts.get(row.id, ())]
+        meaning = dedupe_text.best_meaning(text, pieces)
+        nearest = min(
+            (abs(at_seconds - t) for t in (row.reported_at.timestamp(), *times.get(row.id, ()))),
+        )
         evidence.append(
             Evidence(
                 problem_id=row.id,
@@ -102,6 +109,10 @@ def find_duplicates(
                 window=window,
                 text=best_text_similarity(text, pieces),
                 photo_bits=photo_bits(hashes, photos.get(row.id, ())),
+                meaning=meaning.score,
+                shared=meaning.shared,
+                conflict=meaning.conflict,
+                report_gap=timedelta(seconds=nearest),
             )
         )
     return decide(evidence)
@@ -175,18 +186,24 @@ def _own_text(title: str, description: str) -> str:
     return f"{title}。{description}"
 
 
-def _texts(session: Session, ids: list[int]) -> dict[int, list[str]]:
+def _findings(
+    session: Session, ids: list[int]
+) -> tuple[dict[int, list[str]], dict[int, list[float]]]:
+    """The findings' descriptions of each problem, and their times (observed and received, as
+    POSIX seconds)."""
     found: dict[int, set[str]] = defaultdict(set)
+    times: dict[int, list[float]] = defaultdict(list)
     rows = session.execute(
-        select(Finding.problem_id, Finding.description).where(
-            Finding.problem_id.in_(bindparam("ids", expanding=True))
-        ),
+        select(
+            Finding.problem_id, Finding.description, Finding.observed_at, Finding.received_at
+        ).where(Finding.problem_id.in_(bindparam("ids", expanding=True))),
         {"ids": ids},
     )
-    for problem_id, description in rows:
+    for problem_id, description, observed_at, received_at in rows:
         if description:
             found[problem_id].add(description)
-    return {key: sorted(values) for key, values in found.items()}
+        times[problem_id] += [observed_at.timestamp(), received_at.timestamp()]
+    return {key: sorted(values) for key, values in found.items()}, dict(times)
 
 
 def _photos(session: Session, ids: list[int]) -> dict[int, list[str]]:

@@ -1,5 +1,7 @@
 """``POST requests``: an Open311 client's form, checked as the specification words it, becomes a
-clue through ``submit_clue`` (channel ``open311``, rate-limited per API key as ``token:<id>``).
+clue through ``submit_clue`` (channel ``open311``, rate-limited per API key as ``token:<id>``,
+with the key's own limit when it has one, and per relayed reporter within the key:
+``open311_keys``).
 
 - ``api_key`` (form field, or query parameter) is an integration token with the scope
   ``open311`` (``ecoradar open311 keys create``); missing, unknown, revoked or of another scope:
@@ -17,7 +19,9 @@ clue through ``submit_clue`` (channel ``open311``, rate-limited per API key as `
   handling" extension); they are re-encoded and attached as non-public evidence.
 
 The key's rate limit is checked right after the key, before anything else of the form: a
-client over it gets 429 however wrong its form. A refused report is counted against the limit
+client over it gets 429 however wrong its form; then the limit of the relayed reporter, known by
+any of ``email``, ``device_id`` and ``account_id`` the client sends (429 too: "too many clues of
+this reporter"). A refused report is counted against the limits (the key's and the reporter's)
 in a transaction of its own (the refused work itself is rolled back by ``submit_clue``'s
 savepoint and this transaction), so a flood of invalid reports reaches the limit too.
 """
@@ -35,7 +39,7 @@ from sqlalchemy.orm import Session
 from ecoradar.auth import tokens
 from ecoradar.auth.principal import Principal
 from ecoradar.bootstrap import Container
-from ecoradar.clues import catalog, open311, ratelimit
+from ecoradar.clues import catalog, open311, open311_keys, ratelimit
 from ecoradar.clues import open311_params as params
 from ecoradar.clues import open311_words as words
 from ecoradar.clues.intake import ClueIn, Upload, submit_clue
@@ -179,6 +183,18 @@ def clue_of(posted: Posted, principal: Principal, service: catalog.Service) -> C
     )
 
 
+def relayed_reporter(posted: Posted, token_id: int) -> list[str]:
+    """The rate-limit clients of the reporter the client relays (none: an anonymous report).
+    An identity too long to be kept is not counted: the request is refused for it anyway."""
+    longest = {"email": EMAIL_MAX, "device_id": ID_MAX, "account_id": ID_MAX}
+    identities = {
+        field: value
+        for field, _ in open311_keys.IDENTITY_FIELDS
+        if (value := posted.get(field)) is not None and len(value) <= longest[field]
+    }
+    return open311_keys.reporter_clients(token_id, identities)
+
+
 def _check_key_region(session: Session, box: Container, principal: Principal, item: ClueIn) -> None:
     """A key limited to a region reports inside it (outside every region: ``submit_clue``
     refuses the place itself)."""
@@ -208,16 +224,26 @@ def submit(
         raise open311.bad_request(f"the request body could not be read: {posted.refused}")
     now = box.clock.now()
     client: str | None = None
+    reporters: list[str] = []
     try:
         with box.transaction() as session:
             principal = authenticate(session=session, api_key=posted.get("api_key"), now=now)
+            assert principal.token_id is not None  # an API key's principal
             client = f"token:{principal.token_id}"
-            ratelimit.check_clue(  # before the form is looked at: a flood is refused cheaply
+            # before the form is looked at: a flood is refused cheaply
+            limits = open311_keys.limits_of(
                 session=session,
-                client=client,
-                limit=box.settings.clue_rate_limit_per_hour,
-                now=now,
+                token_id=principal.token_id,
+                anonymous_limit=box.settings.clue_rate_limit_per_hour,
             )
+            ratelimit.check_clue(
+                session=session, client=client, limit=limits.clues_per_hour, now=now
+            )
+            reporters = relayed_reporter(posted, principal.token_id)
+            for counted in reporters:
+                ratelimit.check_reporter(
+                    session=session, client=counted, limit=limits.per_reporter_per_hour, now=now
+                )
             if posted.refused is not None:
                 raise open311.bad_request(f"the request body could not be read: {posted.refused}")
             check_form()
@@ -236,6 +262,8 @@ def submit(
                 now=now,
                 actor=principal.actor,
             )
+            for counted in reporters:  # the key's own use is counted by submit_clue
+                ratelimit.record(session=session, client=counted, kind=CHANNEL, now=now)
     except RateLimited as exc:
         raise open311.Open311Error(
             429, str(exc), headers={"Retry-After": str(exc.retry_after)}
@@ -243,7 +271,8 @@ def submit(
     except (open311.Open311Error, InputError, ConflictError) as exc:
         if client is not None and not (isinstance(exc, open311.Open311Error) and exc.status == 403):
             with box.transaction() as session:
-                ratelimit.record_refused(session=session, client=client, kind=CHANNEL, now=now)
+                for counted in (client, *reporters):
+                    ratelimit.record_refused(session=session, client=counted, kind=CHANNEL, now=now)
         if isinstance(exc, open311.Open311Error):
             raise
         raise open311.bad_request(str(exc)) from exc

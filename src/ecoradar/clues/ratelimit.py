@@ -7,7 +7,9 @@ across processes:
 - **clues** (``public`` and ``open311`` together): at most ``clue_rate_limit_per_hour`` per
   client within any hour (``WINDOW``); ``submit_clue`` checks it and records the clue's attempt
   in the caller's transaction, and a refused clue is recorded by the caller in a transaction of
-  its own (``record_refused``), so invalid reports count too;
+  its own (``record_refused``), so invalid reports count too. An Open311 API key with a limit of
+  its own (``open311_keys``) has that limit instead (``limit_of``), and the reporters it relays
+  are counted within it as clients ``token:<id>:<field>:<digest>`` (``check_reporter``);
 - **tracking** (unknown tracking codes, feedback): at most ``clue_tracking_rate_limit_per_hour``,
   which makes guessing codes pointless on top of their 50 random bits.
 
@@ -19,6 +21,7 @@ the window; refusals themselves are not counted, so a client that waits is let i
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -27,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from ecoradar.auth.errors import TooManyAttempts
 from ecoradar.clues.models import ANONYMOUS_CHANNELS, IntakeAttempt
+from ecoradar.clues.open311_keys import Open311KeyLimit
 from ecoradar.core.errors import EcoRadarError
 
 WINDOW = timedelta(hours=1)
@@ -35,6 +39,7 @@ KEPT = timedelta(days=1)
 CLIENT_MAX = 80
 CLUE_KINDS = ANONYMOUS_CHANNELS
 TRACKING = "tracking"
+_KEY = re.compile(r"token:(\d{1,9})")
 
 
 class RateLimited(TooManyAttempts):
@@ -96,8 +101,44 @@ def record(
     session.flush()
 
 
+def limit_of(*, session: Session, client: str, limit: int) -> int:
+    """The clue limit of ``client``: its own for an Open311 key that has one, else ``limit``
+    (the anonymous limit)."""
+    matched = _KEY.fullmatch(client_key(client))
+    if matched is None:
+        return limit
+    own = session.scalar(
+        select(Open311KeyLimit.clues_per_hour).where(
+            Open311KeyLimit.token_id == int(matched.group(1))
+        )
+    )
+    return limit if own is None else own
+
+
 def check_clue(*, session: Session, client: str, limit: int, now: datetime) -> None:
-    check(session=session, client=client, kinds=CLUE_KINDS, limit=limit, now=now, what="clues")
+    """Raise ``RateLimited`` when ``client`` sent its limit of clues within the window:
+    ``limit`` (the anonymous limit), or an Open311 key's own limit (``limit_of``)."""
+    check(
+        session=session,
+        client=client,
+        kinds=CLUE_KINDS,
+        limit=limit_of(session=session, client=client, limit=limit),
+        now=now,
+        what="clues",
+    )
+
+
+def check_reporter(*, session: Session, client: str, limit: int, now: datetime) -> None:
+    """Raise ``RateLimited`` when a reporter relayed by an Open311 key (``client``, from
+    ``open311_keys.reporter_clients``) sent ``limit`` clues within the window."""
+    check(
+        session=session,
+        client=client,
+        kinds=CLUE_KINDS,
+        limit=limit,
+        now=now,
+        what="clues of this reporter",
+    )
 
 
 def check_tracking(*, session: Session, client: str, limit: int, now: datetime) -> None:

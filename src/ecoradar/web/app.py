@@ -23,7 +23,7 @@ from ecoradar.auth import pages as auth_pages
 from ecoradar.auth import views as auth_views
 from ecoradar.auth.errors import CsrfRefused, LoginRequired, TooManyAttempts
 from ecoradar.bootstrap import Container
-from ecoradar.clues import open311_views
+from ecoradar.clues import dedupe_text, open311_views
 from ecoradar.clues import views as clue_views
 from ecoradar.core.bookkeeping import FLUSH_EVERY
 from ecoradar.core.errors import (
@@ -35,10 +35,12 @@ from ecoradar.core.errors import (
 )
 from ecoradar.core.writes import WriteBusy
 from ecoradar.detection import views as alert_views
+from ecoradar.exposure import views as exposure_views
 from ecoradar.fivestep import views as fivestep_views
 from ecoradar.greencode import views as greencode_views
 from ecoradar.inspections import views as inspection_views
 from ecoradar.monitoring import views as monitoring_views
+from ecoradar.patrols import views as patrol_views
 from ecoradar.problems import views as problem_views
 from ecoradar.problems import violations as problem_violations
 from ecoradar.regions import views as region_views
@@ -52,8 +54,11 @@ from ecoradar.web import (
     json_policy,
     pages,
     pages_alerts,
+    pages_clues,
+    pages_exposure,
     pages_fivestep,
     pages_greencode,
+    pages_grid,
     pages_inspection_conflicts,
     pages_inspections,
     pages_monitoring,
@@ -110,6 +115,7 @@ def create_app(container: Container) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         flusher = asyncio.create_task(flush_touches_every(container, FLUSH_EVERY))
+        dedupe_text.warm_up_in_background()  # jieba's dictionary, ~1 s, before the first clue
         try:
             yield
         finally:
@@ -259,11 +265,15 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(inspection_views.router)
     app.include_router(inspection_views.public_router)
     app.include_router(fivestep_views.router)
+    app.include_router(exposure_views.router)
+    app.include_router(exposure_views.public_router)
+    app.include_router(patrol_views.router)
     app.include_router(audit_views.router, dependencies=[Depends(require_roles("admin"))])
     app.include_router(pages.router)
     app.include_router(pages_monitoring.router)
     app.include_router(pages_alerts.router)
     app.include_router(pages_problems.router)
+    app.include_router(pages_clues.router)
     app.include_router(pages_selfcheck.router)
     app.include_router(pages_reminders_setup.router)  # before /reminders/{number}
     app.include_router(pages_reminders.router)
@@ -272,6 +282,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(pages_inspections.router)
     app.include_router(pages_inspection_conflicts.router)
     app.include_router(pages_fivestep.router)
+    app.include_router(pages_exposure.router)
+    app.include_router(pages_grid.router)
     app.include_router(pages_public.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
