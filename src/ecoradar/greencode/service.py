@@ -299,6 +299,9 @@ class PublicCode:
     computed_at: datetime
     model_version: str
     reasons: list[str]
+    reason_facts: list[dict[str, Any]] = field(default_factory=list)
+    """The same reasons as ``{"public_text", "what", "params"}``, for pages that word them in
+    their own language (the JSON API gives ``reasons`` only)."""
 
 
 def public_view(*, session: Session, enterprise_code: str) -> PublicCode | None:
@@ -312,7 +315,7 @@ def public_view(*, session: Session, enterprise_code: str) -> PublicCode | None:
     if row is None:
         return None
     code, name, found = row
-    reasons = [str(r.get("public_text", "")) for r in found.reasons if r.get("public_text")]
+    shown = [r for r in found.reasons if r.get("public_text")]
     return PublicCode(
         code,
         name,
@@ -320,7 +323,11 @@ def public_view(*, session: Session, enterprise_code: str) -> PublicCode | None:
         found.colour_since,
         found.computed_at,
         found.model_version,
-        reasons,
+        [str(r["public_text"]) for r in shown],
+        [
+            {"public_text": r["public_text"], "what": r.get("what"), "params": r.get("params")}
+            for r in shown
+        ],
     )
 
 

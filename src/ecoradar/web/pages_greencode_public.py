@@ -90,5 +90,5 @@ def public_page(request: Request, box: ContainerDep, principal: VisitorDep, code
         "greencode/public.html",
         headers={"Cache-Control": "no-cache"},
         found=found,
-        reasons=view.public_facts(found.reasons),
+        reasons=view.public_facts(found.reason_facts),
     )
