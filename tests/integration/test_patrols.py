@@ -263,6 +263,18 @@ def test_a_report_sent_again_with_its_key_is_recorded_once_as_a_grid_workers(
         finding = session.scalars(select(Finding)).one()
         assert finding.channel == "grid_worker" and finding.data["patrol_id"] == str(patrol)
         assert finding.reporter_user_id == worker.user_id
+    other = make_user("grid_worker", region="G1")  # another worker with the same key: refused
+    form.pop("patrol_id")
+    refused = client.post(
+        "/api/clues/grid",
+        data=form,
+        files=[("photos", ("p.jpg", jpeg(3), "image/jpeg"))],
+        headers=other.headers,
+    )
+    assert refused.status_code == 409, refused.text
+    assert answers[0].json()["tracking_code"] not in refused.text
+    with box.transaction() as session:
+        assert session.scalar(select(func.count(Clue.id))) == 1
 
 
 # --- pages ------------------------------------------------------------------------------------

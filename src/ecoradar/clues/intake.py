@@ -129,7 +129,7 @@ def submit_clue(
     if source_ref != item.source_ref:
         item = replace(item, source_ref=source_ref)
     if source_ref is not None:
-        known = _known(session, item.channel, source_ref)
+        known = _known(session, item, source_ref)
         if known is not None:
             return known
     with session.begin_nested():
@@ -330,7 +330,11 @@ def _attach(
 # --- the rest -------------------------------------------------------------------------------
 
 
-def _known(session: Session, channel: str, source_ref: str) -> ClueReceipt | None:
+def _known(session: Session, item: ClueIn, source_ref: str) -> ClueReceipt | None:
+    """The receipt of the clue ``(channel, source_ref)`` names, for its own submitter again
+    (the same account, or the same API token); anyone else is refused: a receipt carries the
+    clue's tracking code."""
+    channel = item.channel
     finding = session.scalar(
         select(Finding).where(Finding.channel == channel, Finding.source_ref == source_ref)
     )
@@ -341,6 +345,14 @@ def _known(session: Session, channel: str, source_ref: str) -> ClueReceipt | Non
         raise ConflictError(
             f"source_ref: {source_ref!r} on channel {channel} is finding {finding.id}, "
             "recorded without a clue"
+        )
+    if item.reporter_user_id is not None or finding.reporter_user_id is not None:
+        same = item.reporter_user_id == finding.reporter_user_id
+    else:
+        same = item.token_id == clue.token_id
+    if not same:
+        raise ConflictError(
+            f"source_ref: {source_ref!r} on channel {channel} was sent by another submitter"
         )
     return ClueReceipt(
         clue_id=clue.id,
