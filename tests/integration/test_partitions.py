@@ -4,12 +4,14 @@ migration 0014 both ways."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from ecoradar.bootstrap import Container
 from ecoradar.core import migrate
@@ -137,6 +139,55 @@ def test_values_outside_every_partition_wait_in_the_default_one_and_move_when_it
     assert tables == {old: "measurements_hour_202403", CHINA_MONTH: "measurements_hour_202611"}
     with city.engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM measurements_hour_default")) == 0
+
+
+def test_a_value_written_while_its_partition_is_being_made_waits_and_lands_in_it(
+    city: Container,
+) -> None:
+    """A device's value for a month without a partition, sent while the scheduler moves that
+    month's waiting rows out of the DEFAULT partition, neither fails the move (the DEFAULT
+    partition is locked from the start) nor is lost: it waits, then goes to the new one."""
+    if not is_postgres(city):
+        pytest.skip("SQLite keeps one table of measurements: there is no partition to make")
+    old = datetime(2024, 3, 5, 2, tzinfo=UTC)
+    Intake(city, detect=False).run(frames((CN_HOUR, old)))
+    late = Intake(city, detect=False)
+    outcome: list[object] = []
+    writer = threading.Thread(
+        target=lambda: outcome.append(late.run(frames((CN_HOUR, old + timedelta(hours=1)))))
+    )
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "ATTACH PARTITION measurements_hour_202403" in statement and not writer.is_alive():
+            writer.start()  # the late value arrives between the move and the attachment
+            while writer.is_alive() and not _waits_for_a_lock(city):
+                time.sleep(0.02)
+
+    event.listen(city.engine, "before_cursor_execute", before)
+    try:
+        report = prune(city)
+    finally:
+        event.remove(city.engine, "before_cursor_execute", before)
+        writer.join(30)
+    assert "measurements_hour_202403" in report.created
+    assert len(outcome) == 1
+    tables = {when: table for kind, _, when, _, _, table in stored(city) if kind == "hour"}
+    assert tables == {
+        old: "measurements_hour_202403",
+        old + timedelta(hours=1): "measurements_hour_202403",
+    }
+
+
+def _waits_for_a_lock(box: Container) -> bool:
+    with box.engine.connect() as conn:
+        return bool(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            )
+        )
 
 
 def test_the_scheduler_makes_the_coming_partitions_ahead_of_time(city: Container) -> None:

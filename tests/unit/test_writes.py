@@ -106,6 +106,13 @@ def _locked() -> OperationalError:
         OperationalError("x", {}, psycopg.errors.SerializationFailure("could not serialize")),
         OperationalError("x", {}, psycopg.errors.DeadlockDetected("deadlock detected")),
         OperationalError("x", {}, psycopg.errors.LockNotAvailable("lock timeout")),
+        IntegrityError(
+            "x",
+            {},
+            psycopg.errors.CheckViolation(
+                'new row for relation "measurements_hour_default" violates partition constraint'
+            ),
+        ),
         PoolTimeout("QueuePool limit reached"),
         WriteBusy(),
     ],
@@ -121,6 +128,7 @@ def test_other_work_in_the_way_is_worth_another_try(error: Exception) -> None:
         OperationalError("x", {}, sqlite3.OperationalError("no such table: problems")),
         OperationalError("x", {}, sqlite3.OperationalError("attempt to write a readonly database")),
         OperationalError("x", {}, psycopg.errors.UndefinedTable("no such table")),
+        IntegrityError("x", {}, psycopg.errors.CheckViolation('violates check constraint "kind"')),
         ValueError("database is locked"),
     ],
 )

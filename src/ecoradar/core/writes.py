@@ -45,6 +45,7 @@ _PG_RETRYABLE = {
     "40P01",  # deadlock_detected
     "55P03",  # lock_not_available
 }
+_PG_CHECK_VIOLATION = "23514"
 
 
 class WriteBusy(EcoRadarError):
@@ -135,6 +136,10 @@ def is_retryable(exc: BaseException) -> bool:
         text = str(exc)
         return "database is locked" in text or "database table is locked" in text
     sqlstate = getattr(exc, "sqlstate", None)
+    if sqlstate == _PG_CHECK_VIOLATION:
+        # a row routed to a DEFAULT partition while a partition of its range was attached
+        # (the router chose before it waited for the lock): routed again, it finds its own
+        return "violates partition constraint" in str(exc)
     return sqlstate in _PG_RETRYABLE
 
 

@@ -191,8 +191,11 @@ def create(conn: Connection, series: Series, lower: datetime, upper: datetime, n
     The table is made apart and attached, which locks the partitioned table only against
     other changes of its structure (SHARE UPDATE EXCLUSIVE), not against writes; ``CREATE
     TABLE ... PARTITION OF`` would lock out every insert meanwhile. Only the DEFAULT
-    partition is locked (its rows are checked)."""
+    partition is locked, first and for the whole move: a row written into it between the move
+    and the attachment would fail the attachment (its rows are checked), and taking the lock
+    only at the attachment, after the move's own lower one, could deadlock with a writer."""
     conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    conn.execute(text(f"LOCK TABLE {series.default} IN ACCESS EXCLUSIVE MODE"))
     bounds = f"FOR VALUES FROM ({_quote(lower)}) TO ({_quote(upper)})"
     within = f"{series.column} >= {_quote(lower)} AND {series.column} < {_quote(upper)}"
     conn.execute(text(f"CREATE TABLE {name} (LIKE {series.table} INCLUDING DEFAULTS)"))
