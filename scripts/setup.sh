@@ -12,7 +12,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # --- Debian packages -----------------------------------------------------------------------
 apt_packages=(nodejs npm gcc libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)  # gcc: the compiled HJ 212 codec (setup.py); pango and CJK fonts: reminder PDFs (WeasyPrint)
-[ "$dev" = 1 ] && apt_packages+=(chromium fonts-noto-cjk poppler-utils)
+[ "$dev" = 1 ] && apt_packages+=(chromium fonts-noto-cjk poppler-utils openjdk-17-jre-headless)  # Java: the batch jobs' Spark path in local mode
 missing=()
 for p in "${apt_packages[@]}"; do
   if [ "$p" = nodejs ] || [ "$p" = npm ]; then command -v "${p/nodejs/node}" >/dev/null && continue; fi

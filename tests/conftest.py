@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import queue
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,6 +48,10 @@ def _pg_url(database: str) -> str:
 
 
 class _Postgres:
+    """This worker's PostgreSQL: a migrated template, and a database copied from it per test.
+    A test's database is dropped by a thread of its own while the next tests run (dropping one
+    with its hundred partitions costs more than copying it)."""
+
     def __init__(self, worker: str) -> None:
         self.admin: Engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         self.template = f"ecoradar_tpl_{worker}_{uuid.uuid4().hex[:8]}"
@@ -55,6 +61,18 @@ class _Postgres:
         engine = make_engine(_pg_url(self.template))
         migrate.upgrade(engine)
         engine.dispose()
+        self._doomed: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._dropper = threading.Thread(target=self._drop_doomed, name="pg-drop", daemon=True)
+        self._dropper.start()
+
+    def _drop_doomed(self) -> None:
+        while (name := self._doomed.get()) is not None:
+            self.drop(name)
+
+    def discard(self, name: str) -> None:
+        """Drop database ``name`` later, off the tests' path."""
+        self.created.remove(name)
+        self._doomed.put(name)
 
     def fresh(self) -> str:
         name = f"ecoradar_t_{uuid.uuid4().hex[:12]}"
@@ -68,6 +86,8 @@ class _Postgres:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     def close(self) -> None:
+        self._doomed.put(None)
+        self._dropper.join()
         for name in [*self.created, self.template]:
             self.drop(name)
         self.admin.dispose()
@@ -102,8 +122,7 @@ def database_url(
     server: _Postgres = request.getfixturevalue("postgres")
     url = server.fresh()
     yield url
-    server.drop(url.rsplit("/", 1)[1])
-    server.created.remove(url.rsplit("/", 1)[1])
+    server.discard(url.rsplit("/", 1)[1])
 
 
 @pytest.fixture

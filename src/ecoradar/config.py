@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     problem_handle_within: str = Field(default="60d", pattern=SPAN_PATTERN)
     problem_extension: str = Field(default="30d", pattern=SPAN_PATTERN)
     problem_max_extensions: int = Field(default=1, ge=0, le=10)
+    supervision_answer_within: str = Field(default="5wd", pattern=SPAN_PATTERN)
+    """A supervisor's question is answered within this span of asking (``5wd``: five working
+    days; ``ecoradar.supervision``)."""
     problem_office_level: Literal["province", "city", "county", "township"] = "county"
     """The level of the area whose bureau is responsible for a problem in it."""
     open311_jurisdiction_id: str = Field(default="ecoradar", min_length=1, max_length=64)
@@ -92,6 +95,15 @@ class Settings(BaseSettings):
     greencode_model: Path | None = None
     """The green code's scoring model (TOML, see ``ecoradar/greencode/model.toml``); None: the
     built-in one. A bad file is refused naming the file and the key."""
+    mqtt_url: str | None = Field(default=None, max_length=300, pattern=r"^mqtts?://[^\s]+$")
+    """The MQTT broker power meter gateways publish to (``mqtt://[user:password@]host[:port]``);
+    set, ``ecoradar serve`` subscribes to it (``ecoradar.power.mqtt``). None: off."""
+    power_topic_prefix: str = Field(
+        default="ecoradar/power", min_length=1, max_length=100, pattern=r"^[^#+\s]+$"
+    )
+    """Readings arrive on ``{prefix}/{enterprise USCC}/{meter id}``."""
+    mqtt_client_id: str = Field(default="ecoradar-power", min_length=1, max_length=64)
+    """The subscriber's client id: its session on the broker keeps QoS 1 messages while away."""
     reminders_config: Path | None = None
     """Service reminders' triggers, issuer and delivery (TOML, see
     ``ecoradar/reminders/reminders.toml``); None: the built-in one. Missing keys keep theirs."""

@@ -20,6 +20,8 @@ from ecoradar.inspections.models import Conflict, Draw, Inspection, Inspector
 from ecoradar.media.models import MediaFile
 from ecoradar.monitoring.models import Measurement, RawPacket
 from ecoradar.patrols.models import Patrol, PatrolPlan
+from ecoradar.power.models import PowerEpisode, PowerMeter, PowerReading, PowerUnit
+from ecoradar.praise.models import PraiseNotice
 from ecoradar.problems.models import (
     CalendarDay,
     Finding,
@@ -48,6 +50,8 @@ from ecoradar.selfcheck.models import (
     SelfcheckTask,
     TemplateVersion,
 )
+from ecoradar.stations.models import Station
+from ecoradar.supervision.models import SupervisedProblem, SupervisionQuestion, Supervisor
 
 __all__ = [
     "ExposureEntry",
@@ -104,7 +108,16 @@ __all__ = [
     "Patrol",
     "PatrolPlan",
     "PointLimit",
+    "PowerEpisode",
+    "PowerMeter",
+    "PowerReading",
+    "PowerUnit",
+    "PraiseNotice",
     "RawPacket",
     "Region",
+    "Station",
+    "SupervisedProblem",
+    "SupervisionQuestion",
+    "Supervisor",
     "User",
 ]

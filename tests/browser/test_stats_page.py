@@ -98,7 +98,7 @@ def test_an_administrator_reads_the_figures_per_channel_and_per_area(
     expect(page.locator("h1")).to_have_text("线索统计")
     chart = page.locator("#stats-chart")
     expect(chart).to_have_attribute("data-ready", "true")
-    expect(chart).to_have_attribute("data-channels", str(scene.channels))
+    expect(chart).to_have_attribute("data-rows", str(scene.channels))
     expect(chart.locator("canvas")).not_to_have_count(0)
     expect(page.locator("#stat-clues")).to_have_text(str(scene.clues))
     rows = page.locator("#stats-table tbody tr")

@@ -40,7 +40,9 @@ def test_the_bar_is_one_row_and_more_holds_the_other_sections(
         page.goto(live_server.url + "/greencode")
         assert rows(page) == 1, (login.username, locale)
         if login is company:
-            expect(page.locator(".navmore-menu a")).to_have_count(1)  # the API docs
+            menu_links = page.locator(".navmore-menu a")
+            expect(menu_links).to_have_count(2)  # power metering and the API docs
+            expect(menu_links.first).to_have_attribute("href", "/power")
             expect(page.locator('.mainnav a[href="/inspections"]')).to_have_count(0)
             continue
         menu = page.locator(".navmore")
@@ -61,4 +63,5 @@ def test_the_bar_is_one_row_and_more_holds_the_other_sections(
         expect(page.locator('.navmore a[aria-current="page"]')).to_have_attribute(
             "href", "/inspections"
         )
+        shot(page, f"inspections-{locale}")
         assert rows(page) == 1

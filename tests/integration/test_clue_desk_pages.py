@@ -4,18 +4,16 @@ one clue's page with the deduplication's suggestions, and no reporter identity a
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract
-from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from ecoradar.bootstrap import Container
-from ecoradar.web.i18n import LOCALE_COOKIE, LOCALE_DIR
+from ecoradar.web.i18n import LOCALE_COOKIE
 from ecoradar.web.pages_clues import reason_parts
 from ecoradar.web.templating import TEMPLATE_DIR
+from tests.catalog_support import check_catalogs, translated
 from tests.conftest import log_in
 from tests.integration.desk_support import DeskPeople, desk_people, in_a, in_b, state_of
 from tests.integration.problem_support import create_app_for
@@ -33,27 +31,9 @@ def client(container: Container) -> TestClient:
     return TestClient(create_app_for(container))
 
 
-def page_messages() -> set[tuple[str | None, str]]:
-    found: set[tuple[str | None, str]] = set()
-    for path in TEMPLATES:
-        with path.open("rb") as handle:
-            for _line, message, _comments, context in extract(
-                "jinja2", handle, options={"extensions": "jinja2.ext.i18n"}
-            ):
-                found.add((context, message if isinstance(message, str) else message[0]))
-    return found
-
-
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
 def test_every_clue_desk_string_is_in_both_catalogs(locale: str) -> None:
-    with (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
-    translated = {(m.context, str(m.id)): str(m.string) for m in catalog if m.id and m.string}
-    needed = page_messages() | {(None, "Clue desk")}
-    assert len(needed) > 60
-    assert needed - set(translated) == set()
-    if locale == "zh_CN":
-        assert {m for m in needed if not re.search(r"[\u4e00-\u9fff]", translated[m])} == set()
+    check_catalogs(locale, TEMPLATES, at_least=61, also={(None, "Clue desk")})
 
 
 @pytest.mark.parametrize(
@@ -221,7 +201,5 @@ def test_every_concept_of_the_lexicon_reads_in_chinese() -> None:
     )
     labels = {str(entry.get("label", name)) for name, entry in lexicon["concepts"].items()}
     labels |= set(lexicon["rules"]["exclusive"])  # "different colour" names a family
-    with (LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle, locale="zh_CN")
-    chinese = {str(m.id) for m in catalog if m.context == "clue concept" and m.string}
+    chinese = {msgid for context, msgid in translated("zh_CN") if context == "clue concept"}
     assert labels - chinese == set()

@@ -5,14 +5,11 @@ grid worker's pages; on both databases."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.extract import extract
-from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -24,6 +21,8 @@ from ecoradar.patrols import rules
 from ecoradar.patrols.models import Patrol
 from ecoradar.problems.models import Finding
 from ecoradar.web.app import create_app
+from ecoradar.web.templating import TEMPLATE_DIR
+from tests.catalog_support import check_catalogs
 from tests.conftest import Login, MakeUser
 from tests.integration.clue_support import IN_G1, load_city, spot
 from tests.integration.problem_support import Driver, jpeg
@@ -314,22 +313,4 @@ def test_the_grid_pages_show_my_grid_schedule_and_what_is_routed_to_me(
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
 def test_every_grid_page_string_is_in_both_catalogs(locale: str) -> None:
-    root = Path(__file__).resolve().parents[2] / "src" / "ecoradar"
-    with (root / "locale" / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
-    needed = set()
-    for path in (root / "web" / "templates" / "grid").glob("*.html"):
-        with path.open("rb") as handle:
-            for _line, message, _comments, context in extract(
-                "jinja2", handle, options={"extensions": "jinja2.ext.i18n"}
-            ):
-                needed.add((message if isinstance(message, str) else message[0], context))
-    assert len(needed) > 50
-    missing = set()
-    for msgid, context in needed:
-        entry = catalog.get(msgid, context=context)
-        text = entry.string if entry is not None else None
-        first = text[0] if isinstance(text, tuple) else text
-        if not first or (locale == "zh_CN" and not re.search(r"[\u4e00-\u9fff]", first)):
-            missing.add((msgid, context))
-    assert missing == set()
+    check_catalogs(locale, (TEMPLATE_DIR / "grid").glob("*.html"), at_least=51)

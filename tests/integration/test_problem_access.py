@@ -31,6 +31,7 @@ from ecoradar.bootstrap import Container, bootstrap
 from ecoradar.config import Settings
 from ecoradar.core.clock import FakeClock
 from tests.conftest import BACKENDS, START, TEST_SECRET
+from tests.factories import uscc
 from tests.integration.problem_support import (
     IN_G1,
     People,
@@ -101,6 +102,10 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     "outcome":         (401, 200, 200, 404, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     "eligibility":     (401, 200, 200, 404, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     "violation":       (401, 200, 200, 404, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "questions":       (401, 200, 200, 404, 200, 200, 200, 404, 404, 200, 404, 200, 404, 404, 404),
+    "ask":             (401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "suspects":        (401, 200, 200, 404, 200, 200, 200, 404, 403, 403, 403, 403, 403, 403, 403),
+    "attach_suspect":  (401, 200, 200, 404, 200, 403, 403, 404, 403, 403, 403, 403, 403, 403, 403),
 }
 # fmt: on
 
@@ -242,6 +247,22 @@ ROWS: dict[str, Row] = {
         "POST",
         "/api/problems/{problem_id}/violation",
         _post("/api/problems/{pid}/violation", {"violation": "bypass"}),
+    ),
+    "questions": Row(
+        "GET", "/api/problems/{problem_id}/questions", _get("/api/problems/{pid}/questions")
+    ),
+    "ask": Row(
+        "POST",
+        "/api/problems/{problem_id}/questions",
+        _post("/api/problems/{pid}/questions", {"question": "何时办结？"}),
+    ),
+    "suspects": Row(
+        "GET", "/api/problems/{problem_id}/suspects", _get("/api/problems/{pid}/suspects")
+    ),
+    "attach_suspect": Row(
+        "POST",
+        "/api/problems/{problem_id}/suspects/attach",
+        _post("/api/problems/{pid}/suspects/attach", {"enterprise_code": uscc(1)}),
     ),
 }
 

@@ -10,14 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoradar.core.db import Base, JSONType, UTCDateTime
 
-ROLES = ("admin", "officer", "grid_worker", "enterprise", "public")
+ROLES = ("admin", "officer", "grid_worker", "enterprise", "public", "supervisor")
 """Administrator; bureau officer (a region of any level); grid worker (a grid); enterprise user
-(one enterprise); registered member of the public."""
+(one enterprise); registered member of the public; supervisor (a people's deputy, CPPCC member,
+the media or a discipline body, of a region: ``ecoradar.supervision``)."""
 STAFF_ROLES = ("admin", "officer", "grid_worker")
-REGION_ROLES = ("officer", "grid_worker")
+REGION_ROLES = ("officer", "grid_worker", "supervisor")
 """Roles that are scoped to a region (and must have one)."""
-SCOPES = ("devices", "drones", "departments", "open311", "api")
-"""What an API token may do; ``api`` means "acts as its user"."""
+SCOPES = ("devices", "drones", "departments", "open311", "api", "power")
+"""What an API token may do; ``api`` means "acts as its user"; ``power``: send power meter
+readings (``ecoradar.power``)."""
 
 
 def _sql_list(values: tuple[str, ...]) -> str:

@@ -31,12 +31,14 @@ def check_role(role: str) -> str:
 
 
 def check_scope_fields(role: str, *, region: str | None, enterprise: str | None) -> None:
-    """Officers and grid workers need a region, enterprise users an enterprise; nobody else
-    may have either."""
+    """Officers, grid workers and supervisors need a region, enterprise users an enterprise;
+    nobody else may have either."""
     if role in REGION_ROLES and not region:
         raise InputError(f"region: required for the role {role}")
     if role not in REGION_ROLES and region:
-        raise InputError(f"region: only officers and grid workers have one, not the role {role}")
+        raise InputError(
+            f"region: only officers, grid workers and supervisors have one, not the role {role}"
+        )
     if role == "enterprise" and not enterprise:
         raise InputError("enterprise: required for the role enterprise")
     if role != "enterprise" and enterprise:

@@ -12,8 +12,9 @@ from ecoradar.auth.principal import Principal
 from ecoradar.auth.service import UserRow
 from ecoradar.auth.tokens import TokenRow
 
-Role = Literal["admin", "officer", "grid_worker", "enterprise", "public"]
-Scope = Literal["devices", "drones", "departments", "open311", "api"]
+Role = Literal["admin", "officer", "grid_worker", "enterprise", "public", "supervisor"]
+SupervisorKind = Literal["deputy", "cppcc", "media", "discipline"]
+Scope = Literal["devices", "drones", "departments", "open311", "api", "power"]
 
 
 class UserCreate(BaseModel):
@@ -25,6 +26,10 @@ class UserCreate(BaseModel):
     enterprise: str | None = Field(default=None, max_length=18, description="Enterprise code")
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
+    supervisor_kind: SupervisorKind | None = Field(
+        default=None, description="A supervisor's kind: deputy, cppcc, media or discipline"
+    )
+    organisation: str = Field(default="", max_length=200, description="A supervisor's body")
 
 
 class UserRead(BaseModel):
@@ -72,7 +77,7 @@ class UserPageRead(BaseModel):
 
 class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=64)
-    scopes: list[Scope] = Field(min_length=1, max_length=5)
+    scopes: list[Scope] = Field(min_length=1, max_length=6)
     region: str | None = Field(default=None, max_length=32, description="Region code")
     user: str | None = Field(default=None, max_length=64, description="Username")
     expires_days: int | None = Field(default=None, ge=1, le=3650)

@@ -4,7 +4,8 @@ database session.
 ``apply_scope(session, principal)`` makes every ORM query the session runs from then on
 leave out enterprises (and their outlets, monitoring points, alerts, measurements and raw
 packets) outside the principal's reach: an officer or grid worker sees the enterprises in
-their region subtree, an enterprise user its own enterprise, an administrator everything.
+their region subtree (and every ambient station's point and data), an enterprise user its own
+enterprise, an administrator everything.
 The services stay unaware of who is asking; a detail outside the scope is simply not found,
 so its existence does not leak. This is SQLAlchemy's documented "global criteria" pattern
 (``with_loader_criteria`` from a ``do_orm_execute`` hook), registered on one session object
@@ -13,7 +14,9 @@ only: one request's, or one stream look's.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, event, false, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, event, false, select, union
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from ecoradar.auth.principal import Principal
@@ -45,22 +48,28 @@ def _visible_enterprise_ids(condition: ColumnElement[bool]) -> Select[tuple[int]
     return select(_enterprises.c.id).where(condition)
 
 
-def _visible_point_ids(condition: ColumnElement[bool]) -> Select[tuple[int]]:
-    return (
+def _visible_point_ids(condition: ColumnElement[bool], stations: bool) -> Any:
+    enterprises = (
         select(_points.c.id)
         .join(_outlets, _points.c.outlet_id == _outlets.c.id)
         .join(_enterprises, _outlets.c.enterprise_id == _enterprises.c.id)
         .where(condition)
     )
+    if not stations:
+        return enterprises
+    return union(enterprises, select(_points.c.id).where(_points.c.station_id.is_not(None)))
 
 
-def _visible_mns(condition: ColumnElement[bool]) -> Select[tuple[str]]:
-    return (
+def _visible_mns(condition: ColumnElement[bool], stations: bool) -> Any:
+    enterprises = (
         select(_points.c.mn)
         .join(_outlets, _points.c.outlet_id == _outlets.c.id)
         .join(_enterprises, _outlets.c.enterprise_id == _enterprises.c.id)
         .where(condition)
     )
+    if not stations:
+        return enterprises
+    return union(enterprises, select(_points.c.mn).where(_points.c.station_id.is_not(None)))
 
 
 def apply_scope(session: Session, principal: Principal) -> Session:
@@ -71,7 +80,10 @@ def apply_scope(session: Session, principal: Principal) -> Session:
     if condition is None:
         return session
     enterprise_ids = _visible_enterprise_ids(condition)
-    point_ids = _visible_point_ids(condition)
+    # Ambient stations' data is the region's, not an enterprise's: every principal but an
+    # enterprise sees it (ecoradar.stations).
+    stations = principal.enterprise_id is None
+    point_ids = _visible_point_ids(condition, stations)
     options = (
         with_loader_criteria(Enterprise, Enterprise.id.in_(enterprise_ids), include_aliases=True),
         with_loader_criteria(
@@ -82,7 +94,7 @@ def apply_scope(session: Session, principal: Principal) -> Session:
         ),
         with_loader_criteria(Alert, Alert.point_id.in_(point_ids), include_aliases=True),
         with_loader_criteria(Measurement, Measurement.point_id.in_(point_ids)),
-        with_loader_criteria(RawPacket, RawPacket.mn.in_(_visible_mns(condition))),
+        with_loader_criteria(RawPacket, RawPacket.mn.in_(_visible_mns(condition, stations))),
     )
 
     def scoped(state: ORMExecuteState) -> None:

@@ -18,6 +18,7 @@ from ecoradar.core.errors import ConflictError, InputError, NotFoundError
 from ecoradar.regions.models import Region
 from ecoradar.regions.service import subtree_ids
 from ecoradar.registry.models import Enterprise
+from ecoradar.supervision.models import ORGANISATION_MAX, SUPERVISOR_KINDS, Supervisor
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,16 @@ def check_new_user(
     role: str,
     region: str | None = None,
     enterprise: str | None = None,
+    supervisor_kind: str | None = None,
+    organisation: str = "",
 ) -> NewUserScope:
     """Check everything about a new user but the password: the username (and that it is
-    free), the role, and the region or enterprise its role needs (codes). The message of a
-    refusal names the field."""
+    free), the role, the region or enterprise its role needs (codes), and a supervisor's kind
+    and organisation. The message of a refusal names the field."""
     name = rules.normal_username(username)
     rules.check_role(role)
     rules.check_scope_fields(role, region=region, enterprise=enterprise)
+    check_supervisor_fields(role, kind=supervisor_kind, organisation=organisation)
     region_id = enterprise_id = None
     if region:
         found = session.scalar(select(Region).where(Region.code == region.strip()))
@@ -93,6 +97,20 @@ def check_new_user(
     return NewUserScope(name, region_id, enterprise_id)
 
 
+def check_supervisor_fields(role: str, *, kind: str | None, organisation: str) -> None:
+    """A supervisor needs its kind (``SUPERVISOR_KINDS``); nobody else has a kind or an
+    organisation."""
+    if role == "supervisor":
+        if kind not in SUPERVISOR_KINDS:
+            raise InputError(
+                f"supervisor_kind: {kind!r} is not one of {', '.join(SUPERVISOR_KINDS)}"
+            )
+        if len(organisation.strip()) > ORGANISATION_MAX:
+            raise InputError(f"organisation: longer than {ORGANISATION_MAX} characters")
+    elif kind or organisation.strip():
+        raise InputError(f"supervisor_kind: only supervisors have one, not the role {role}")
+
+
 def create_user(
     *,
     session: Session,
@@ -106,13 +124,21 @@ def create_user(
     email: str | None = None,
     phone: str | None = None,
     actor: str = CLI_ACTOR,
+    supervisor_kind: str | None = None,
+    organisation: str = "",
 ) -> User:
     """Create an active user. ``region`` and ``enterprise`` are codes: a region of any level
-    for an officer, a grid for a grid worker, an enterprise for an enterprise user. Refused,
-    with nothing written, when a field is wrong (the message names it) or the username is
-    taken."""
+    for an officer or a supervisor, a grid for a grid worker, an enterprise for an enterprise
+    user; a supervisor also has its kind and organisation. Refused, with nothing written, when
+    a field is wrong (the message names it) or the username is taken."""
     checked = check_new_user(
-        session=session, username=username, role=role, region=region, enterprise=enterprise
+        session=session,
+        username=username,
+        role=role,
+        region=region,
+        enterprise=enterprise,
+        supervisor_kind=supervisor_kind,
+        organisation=organisation,
     )
     if not isinstance(password, passwords.NewPassword):
         password = passwords.prepare(
@@ -132,7 +158,14 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    _audit(session, now, actor, "user.create", user, after=_public_fields(user))
+    after = _public_fields(user)
+    if role == "supervisor":
+        assert supervisor_kind is not None
+        session.add(
+            Supervisor(user_id=user.id, kind=supervisor_kind, organisation=organisation.strip())
+        )
+        after["supervisor_kind"] = supervisor_kind
+    _audit(session, now, actor, "user.create", user, after=after)
     return user
 
 

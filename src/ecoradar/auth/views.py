@@ -115,8 +115,9 @@ def list_users(
 def create_user(
     session: SessionDep, box: ContainerDep, admin: AdminDep, body: UserCreate, locale: LocaleDep
 ) -> UserRead:
-    """Create a user (administrators only). ``region`` is a region code (officers: any level;
-    grid workers: a grid), ``enterprise`` an enterprise code (enterprise users). A password
+    """Create a user (administrators only). ``region`` is a region code (officers and
+    supervisors: any level; grid workers: a grid), ``enterprise`` an enterprise code
+    (enterprise users); a supervisor needs ``supervisor_kind`` (and ``organisation``). A password
     that is short or easy to guess is refused (422) saying why, in the request's language."""
     try:
         user = service.create_user(
@@ -131,6 +132,8 @@ def create_user(
             email=body.email,
             phone=body.phone,
             actor=admin.actor,
+            supervisor_kind=body.supervisor_kind,
+            organisation=body.organisation,
         )
     except passwords.WeakPassword as exc:
         raise InputError(exc.message(translations(locale).gettext)) from None

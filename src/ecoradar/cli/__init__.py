@@ -14,8 +14,11 @@ from ecoradar.cli import (
     greencode,
     hj212,
     inspections,
+    linkage,
     monitoring,
     open311,
+    power,
+    praise,
     problems,
     regions,
     registry,
@@ -26,6 +29,7 @@ from ecoradar.cli import (
     selfcheck,
     serve,
     simulate,
+    stations,
     stats,
     tokens,
     users,
@@ -46,6 +50,7 @@ app.add_typer(monitoring.app, name="measurements")
 monitoring.app.command("prune")(retention.prune)
 app.command("ingest")(monitoring.ingest)
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(linkage.app, name="linkage")
 app.add_typer(clues.app, name="clues")
 app.command("sample-city")(sample.sample_city)
 app.add_typer(simulate.app, name="simulate")
@@ -65,6 +70,9 @@ app.add_typer(greencode.app, name="greencode")
 app.add_typer(inspections.app, name="inspections")
 app.add_typer(fivestep.app, name="fivestep")
 app.add_typer(reminders.app, name="reminders")
+app.add_typer(power.app, name="power")
+app.add_typer(stations.app, name="stations")
+app.add_typer(praise.app, name="praise")
 
 
 def main() -> None:

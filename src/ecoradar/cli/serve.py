@@ -20,6 +20,7 @@ from ecoradar.cli.common import container, err, out
 from ecoradar.cli.gateway import raise_open_file_limit
 from ecoradar.core import migrate
 from ecoradar.hj212.gateway import Gateway, prepare_process
+from ecoradar.power.mqtt import PowerSubscriber
 from ecoradar.problems.scheduler import run_once
 from ecoradar.registry.models import Enterprise
 from ecoradar.simulate.load import DemoAccount, ensure_demo_accounts, load_sample_city
@@ -56,11 +57,17 @@ async def serve_all(
         await gateway.start(host, port)
         prepare_process()
     scheduler = asyncio.create_task(run_scheduler(box)) if box is not None else None
+    power = None
+    if box is not None and box.settings.mqtt_url:
+        # power meter readings from the MQTT broker (ecoradar.power.mqtt); off when unset
+        power = asyncio.create_task(PowerSubscriber(box).run())
     try:
         await server.serve()
     finally:
         if scheduler is not None:
             scheduler.cancel()
+        if power is not None:
+            power.cancel()
         if gateway is not None:
             await gateway.close()
 
@@ -121,6 +128,8 @@ def serve(
             raise_open_file_limit()
             gateway = Gateway(box)
             err.print(f"HJ 212 gateway: devices connect to {gateway_host}:{gateway_port}")
+        if box.settings.mqtt_url:
+            err.print(f"power meters: readings from MQTT on {box.settings.power_topic_prefix}/+/+")
         err.print(f"EcoRadar is running: open http://{host}:{port}/ in your browser")
         app = create_app(box)
         app.state.gateway = gateway  # its live counters, for the web app (None: --no-gateway)

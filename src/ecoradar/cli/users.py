@@ -15,6 +15,7 @@ from ecoradar.auth.service import UserRow
 from ecoradar.cli.common import EXIT_REFUSED, container, err, out
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import InputError
+from ecoradar.supervision.models import SUPERVISOR_KINDS
 
 app = typer.Typer(help="User accounts: create, list, disable.", no_args_is_help=True)
 
@@ -56,7 +57,15 @@ def create(
     username: str = typer.Argument(..., help="3-64 characters; stored in lower case."),
     role: str = typer.Option(..., "--role", help=f"One of {', '.join(ROLES)}."),
     region: str | None = typer.Option(
-        None, "--region", help="Region code: any level for an officer, a grid for a grid worker."
+        None,
+        "--region",
+        help="Region code: any level for an officer or a supervisor, a grid for a grid worker.",
+    ),
+    kind: str | None = typer.Option(
+        None, "--kind", help=f"A supervisor's kind: {', '.join(SUPERVISOR_KINDS)}."
+    ),
+    organisation: str = typer.Option(
+        "", "--organisation", help="A supervisor's body (e.g. a county people's congress)."
     ),
     enterprise: str | None = typer.Option(
         None, "--enterprise", help="Enterprise code (unified social credit code)."
@@ -74,7 +83,13 @@ def create(
     with container() as box:
         with box.reading() as session:  # everything but the password, before asking it
             checked = service.check_new_user(
-                session=session, username=username, role=role, region=region, enterprise=enterprise
+                session=session,
+                username=username,
+                role=role,
+                region=region,
+                enterprise=enterprise,
+                supervisor_kind=kind,
+                organisation=organisation,
             )
         password = read_password(checked.username, from_stdin=password_stdin, details=(name, email))
         with box.transaction() as session:
@@ -89,10 +104,14 @@ def create(
                 enterprise=enterprise,
                 email=email,
                 phone=phone,
+                supervisor_kind=kind,
+                organisation=organisation,
             )
             row = service.user_row(session=session, user=user)
+    kind_text = f", {kind}" if user.role == "supervisor" else ""
     out.print(
-        f"created user {escape(user.username)} ({user.role}, scope {escape(scope_text(row))})"
+        f"created user {escape(user.username)} ({user.role}{kind_text}, "
+        f"scope {escape(scope_text(row))})"
     )
 
 

@@ -58,7 +58,6 @@ clues") and come from ``bench/bench_dedupe.py``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -71,6 +70,8 @@ from ecoradar.clues.dedupe_text import cosine as cosine
 from ecoradar.clues.dedupe_text import ngrams as ngrams
 from ecoradar.clues.dedupe_text import normalise as normalise
 from ecoradar.clues.dedupe_text import text_similarity as text_similarity
+from ecoradar.core.geo import bounding_box as bounding_box
+from ecoradar.core.geo import haversine_m as haversine_m
 from ecoradar.media.inspect import hamming
 
 # --- configuration defaults -----------------------------------------------------------------
@@ -132,29 +133,8 @@ MAX_SUGGESTIONS: Final = 5
 
 Outcome = Literal["attach", "suggest", "new"]
 
-EARTH_RADIUS_M: Final = 6_371_008.8
-"""Mean Earth radius (IUGG), metres."""
 
-
-# --- place, time, photo ---------------------------------------------------------------------
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres between two WGS84 points (a sphere; error < 0.5 %)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
-
-
-def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
-    """``(min_lat, max_lat, min_lon, max_lon)`` enclosing every point within ``radius_m``, with
-    a little to spare (the exact test is ``haversine_m``)."""
-    spare = radius_m * 1.01 + 1.0
-    dlat = math.degrees(spare / EARTH_RADIUS_M)
-    cos_lat = max(math.cos(math.radians(min(89.0, abs(lat) + dlat))), 1e-6)
-    dlon = min(180.0, math.degrees(spare / (EARTH_RADIUS_M * cos_lat)))
-    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+# --- place, time, photo (distances: ecoradar.core.geo) ----------------------------------------
 
 
 def radius_for(

@@ -25,6 +25,7 @@ CLUE_CHANNELS = (
     "referral",
     "inspection",
     "third_party",
+    "supervisor",
 )
 """The channels a clue comes through (a subset of the finding channels)."""
 ANONYMOUS_CHANNELS = ("public", "open311")

@@ -71,9 +71,15 @@ def hour_record(hours: PacketHours) -> HourRecord:
 
 
 def load_configs(session: Session) -> dict[int, PointConfig]:
-    """The detection view of the registry: each point's limited factors and thresholds."""
+    """The detection view of the registry: each point's limited factors and thresholds.
+    Enterprises' points only: an ambient station's hours are judged by the station rules
+    (``ecoradar.stations``), not by the emission detectors."""
     configs: dict[int, PointConfig] = {}
-    points = session.scalars(select(MonitoringPoint).options(selectinload(MonitoringPoint.limits)))
+    points = session.scalars(
+        select(MonitoringPoint)
+        .where(MonitoringPoint.outlet_id.is_not(None))
+        .options(selectinload(MonitoringPoint.limits))
+    )
     for point in points:
         params = DEFAULTS.merged(point.detection)
         factors = {

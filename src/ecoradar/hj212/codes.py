@@ -51,6 +51,7 @@ _UNIT_ZH = {
     "m2": "平方米",
     "mg/m3": "毫克/立方米",
     "ng/m3": "纳克/立方米",
+    "µg/m3": "微克/立方米",
 }
 
 # fmt: off
@@ -106,6 +107,10 @@ _ROWS: tuple[tuple[str, str, str, str | None, str, str | None, str], ...] = (
     ("a34004", "细微颗粒物 PM2.5", "Fine particulate matter (PM2.5)", None, "ng/m3", "g", "N3.3"),
     ("a34013", "烟尘", "Smoke dust (particulates)", "01", "mg/m3", "kg", "N4"),
     ("a99051", "二硫化碳", "Carbon disulphide (CS2)", "12", "mg/m3", "kg", "N4.3"),
+    # Ozone, an ambient code of HJ 524-2009 that Appendix B leaves out ("可扩充"), sent by
+    # air-quality stations (ST=22); in µg/m3 as stations report it
+    # (ecoradar.stations.standards.UNITS gives the units stations report every factor in).
+    ("a05024", "臭氧", "Ozone (O3)", None, "µg/m3", None, "N4.1"),
 )
 # fmt: on
 

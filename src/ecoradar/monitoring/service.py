@@ -406,6 +406,7 @@ def device_states(*, session: Session, now: datetime) -> dict[str, int]:
         )
         .select_from(MonitoringPoint)
         .outerjoin(last, last.c.mn == MonitoringPoint.mn)
+        .where(MonitoringPoint.outlet_id.is_not(None))  # enterprises' devices, as listed
     ).one()
     return {"online": online, "silent": silent, "never": never}
 

@@ -52,7 +52,8 @@ class BatchResult:
 
 
 def load_directory(session: Session) -> dict[str, Device]:
-    """Every registered device by MN, with its decode options."""
+    """Every registered device by MN, with its decode options: enterprises' points and ambient
+    stations' (``enterprise_code`` empty)."""
     rows = session.execute(
         select(
             MonitoringPoint.id,
@@ -62,8 +63,8 @@ def load_directory(session: Session) -> dict[str, Device]:
             MonitoringPoint.accept_modbus_crc,
             Enterprise.code,
         )
-        .join(Outlet, MonitoringPoint.outlet_id == Outlet.id)
-        .join(Enterprise, Outlet.enterprise_id == Enterprise.id)
+        .outerjoin(Outlet, MonitoringPoint.outlet_id == Outlet.id)
+        .outerjoin(Enterprise, Outlet.enterprise_id == Enterprise.id)
     )
     options: dict[tuple[str, bool], DecodeOptions] = {}
     directory: dict[str, Device] = {}
@@ -71,7 +72,7 @@ def load_directory(session: Session) -> dict[str, Device]:
         opts = options.setdefault(
             (encoding, modbus), DecodeOptions(encoding=encoding, accept_modbus_crc=modbus)
         )
-        directory[mn] = Device(point_id, mn, password or None, opts, enterprise_code)
+        directory[mn] = Device(point_id, mn, password or None, opts, enterprise_code or "")
     return directory
 
 

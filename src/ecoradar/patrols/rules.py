@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import InputError
+from ecoradar.core.geo import haversine_m
 
 DEFAULT_EVERY_HOURS: dict[str, int] = {
     "grid": 24,  # village / community: daily
@@ -112,11 +113,7 @@ def schedule(
 
 
 def _distance_m(a: TrackPoint, b: TrackPoint) -> float:
-    r = 6_371_000.0
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(min(1.0, h)))
+    return haversine_m(a.lat, a.lon, b.lat, b.lon)
 
 
 def check_points(

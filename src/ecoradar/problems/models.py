@@ -52,8 +52,14 @@ CHANNELS = (
     "linkage",
     "inspection",
     "third_party",
+    "supervisor",
+    "station",
+    "power",
 )
-"""Where a finding came from: one observation from one channel."""
+"""Where a finding came from: one observation from one channel (``supervisor``: raised by a
+people's deputy, CPPCC member, the media or a discipline body, ``ecoradar.supervision``;
+``station``: an ambient monitoring station's rules, ``ecoradar.stations``; ``power``: an
+episode of the power sub-metering rules, ``ecoradar.power``)."""
 
 SEVERITIES = ("low", "medium", "high", "critical")
 

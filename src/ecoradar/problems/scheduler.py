@@ -15,7 +15,9 @@ from ecoradar.audit.service import record as audit
 from ecoradar.bootstrap import Container
 from ecoradar.greencode.periodic import run_greencode
 from ecoradar.greencode.stale import mark as mark_stale
+from ecoradar.linkage.hotspots import run_hotspots
 from ecoradar.monitoring.retention import prune as prune_monitoring
+from ecoradar.power.periodic import run_power
 from ecoradar.problems import timeline
 from ecoradar.problems.deadlines import deadline_state, should_escalate
 from ecoradar.problems.from_alerts import promote_alerts
@@ -25,6 +27,7 @@ from ecoradar.problems.workflow import OPEN_STATES
 from ecoradar.regions.models import Region
 from ecoradar.reminders.periodic import run_reminders
 from ecoradar.selfcheck.periodic import run_selfcheck
+from ecoradar.stations.evaluate import run_stations
 
 ACTOR = "system:scheduler"
 
@@ -43,6 +46,12 @@ class SchedulerReport:
     """What the green code's step did (``ecoradar.greencode.periodic``)."""
     reminders: str = ""
     """What the service reminders' step did (``ecoradar.reminders.periodic``)."""
+    stations: str = ""
+    """What the ambient stations' rules did (``ecoradar.stations.evaluate``)."""
+    hotspots: str = ""
+    """What the hourly hotspot search did (``ecoradar.linkage.hotspots``)."""
+    power: str = ""
+    """What the hourly power pass did (``ecoradar.power.periodic``)."""
 
     def __str__(self) -> str:
         return (
@@ -51,7 +60,15 @@ class SchedulerReport:
             f"{self.back_in_time} back within their deadline"
         ) + "".join(
             f"; {part}"
-            for part in (self.selfcheck, self.retention, self.reminders, self.greencode)
+            for part in (
+                self.selfcheck,
+                self.retention,
+                self.stations,
+                self.hotspots,
+                self.power,
+                self.reminders,
+                self.greencode,
+            )
             if part
         )
 
@@ -179,6 +196,12 @@ def run_once(container: Container, *, alert_batch: int = 500) -> SchedulerReport
     report.selfcheck = "" if selfcheck.idle else str(selfcheck)
     retained = prune_monitoring(container)
     report.retention = "" if retained.idle else str(retained)
+    stations = run_stations(container)  # station hours become findings
+    report.stations = "" if stations.idle else str(stations)
+    power = run_power(container)  # once an hour: silent monitoring, meters gone quiet
+    report.power = "" if power.idle else str(power)
+    hotspots = run_hotspots(container)  # once an hour, over every channel's findings
+    report.hotspots = "" if hotspots.idle else str(hotspots)
     reminded = run_reminders(container)  # once per China day; escalations every pass
     report.reminders = "" if reminded.idle else str(reminded)
     greencode = run_greencode(container)  # after the steps that queue codes as stale

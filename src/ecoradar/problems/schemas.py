@@ -137,6 +137,7 @@ PUBLIC_LABELS = {
     "grid_worker": "officer",
     "enterprise": "enterprise",
     "public": "reporter",
+    "supervisor": "supervisor",
 }
 """What a reader who does not handle a problem sees of who acted: the kind, never the name."""
 

@@ -39,12 +39,16 @@ from ecoradar.problems.workflow import (
     available_actions,
     decide,
 )
+from ecoradar.supervision.models import SupervisedProblem
 
 ENTERPRISE_VISIBLE = ("rectifying", "rectified", "closed", "reopened")
 """An enterprise sees a problem about itself once it has been ordered to rectify it: earlier,
 telling it would warn it before verification."""
 
 ASSIGNABLE_ROLES = ("officer", "grid_worker", "admin")
+READ_ONLY_ROLES = ("supervisor",)
+"""Roles that follow problems without acting on them (``ecoradar.supervision``): no workflow
+action, note or file; they ask the bureau questions instead."""
 ATTACHMENT_PURPOSES = ("evidence", "onsite", "rectification", "document")
 
 
@@ -92,6 +96,16 @@ def visibility(principal: Principal) -> ColumnElement[bool]:
     if principal.role == "public" and principal.user_id is not None:
         reported = select(Finding.problem_id).where(Finding.reporter_user_id == principal.user_id)
         return Problem.id.in_(reported)
+    if principal.role == "supervisor" and principal.user_id is not None:
+        # The problems of their region, and those they follow (raised, or moved away since).
+        followed = Problem.id.in_(
+            select(SupervisedProblem.problem_id).where(
+                SupervisedProblem.user_id == principal.user_id
+            )
+        )
+        if not principal.region_ids:
+            return followed
+        return or_(Problem.region_id.in_(sorted(principal.region_ids)), followed)
     return false()
 
 
@@ -197,6 +211,8 @@ def get_problem(*, session: Session, principal: Principal, problem_id: int) -> P
 
 
 def actor_for(principal: Principal, problem: Problem, *, session: Session) -> Actor:
+    if principal.role in READ_ONLY_ROLES:
+        raise PermissionDenied("a supervisor follows problems read-only: ask the bureau instead")
     role = Role(principal.role) if principal.role else None
     if role is None:
         raise PermissionDenied("this token acts through its scopes, not in the workflow")
@@ -230,7 +246,7 @@ def actor_for(principal: Principal, problem: Problem, *, session: Session) -> Ac
 def actions_for(
     *, session: Session, principal: Principal, problem: Problem, now: datetime, policy: Policy
 ) -> list[Action]:
-    if principal.role is None:
+    if principal.role is None or principal.role in READ_ONLY_ROLES:
         return []
     return available_actions(
         timeline.snapshot(problem),
@@ -385,6 +401,8 @@ def add_note(
     """A note on a problem: staff may add internal or public notes; others only public ones
     on problems they can see (an enterprise's answer, a reporter's addition)."""
     problem = get_problem(session=session, principal=principal, problem_id=problem_id)
+    if principal.role in READ_ONLY_ROLES:
+        raise PermissionDenied("a supervisor writes no notes: ask the bureau a question instead")
     text = text.strip()
     if not text:
         raise InputError("text: empty")

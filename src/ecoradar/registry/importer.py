@@ -195,12 +195,15 @@ def check_points(
     *,
     enterprise_codes: set[str],
     stored_mn_owner: Mapping[str, tuple[str, str]],
+    station_mns: Mapping[str, str] | None = None,
 ) -> tuple[list[LimitRecord], list[RowError]]:
     """Valid limit rows and the errors of ``table``.
 
     ``enterprise_codes`` are the codes known (stored or in the same import);
-    ``stored_mn_owner`` maps each stored MN to its ``(enterprise code, outlet code)``.
+    ``stored_mn_owner`` maps each stored MN to its ``(enterprise code, outlet code)``;
+    ``station_mns`` the MNs of ambient stations' devices to the station's code.
     """
+    station_mns = station_mns or {}
     errors = _Errors(table)
     records: list[LimitRecord] = []
     points: dict[str, _PointSeen] = {}
@@ -229,6 +232,8 @@ def check_points(
         mn = row.get("mn")
         if not MN_PATTERN.match(mn):
             errors.add(row, "mn", f"{mn!r} is not an MN (1-64 letters, digits, - or _)")
+        elif mn in station_mns:
+            errors.add(row, "mn", f"MN {mn} is the device of ambient station {station_mns[mn]}")
         else:
             _check_mn(row, errors, points, stored_mn_owner, enterprise, outlet, medium, password)
         limit = _check_limit(row, errors, medium)

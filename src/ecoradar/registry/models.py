@@ -56,13 +56,25 @@ class Outlet(Base):
 
 
 class MonitoringPoint(Base):
-    """An HJ 212 data acquisition unit at an outlet, known by its MN."""
+    """An HJ 212 data acquisition unit, known by its MN: at an enterprise's outlet, or at an
+    ambient monitoring station (``ecoradar.stations``; exactly one of the two is set)."""
 
     __tablename__ = "monitoring_points"
-    __table_args__ = (CheckConstraint("medium IN ('gas', 'water')", name="medium"),)
+    __table_args__ = (
+        CheckConstraint("medium IN ('gas', 'water')", name="medium"),
+        CheckConstraint("(outlet_id IS NULL) <> (station_id IS NULL)", name="one_owner"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), index=True)
+    outlet_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outlets.id", ondelete="CASCADE"), index=True
+    )
+    """The outlet of an enterprise's point; ``None`` for a station's point. Queries about
+    enterprises reach points through their outlet (an inner join leaves stations out)."""
+    station_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stations.id", ondelete="CASCADE"), unique=True
+    )
+    """The ambient station whose data acquisition unit this is; ``None`` at an outlet."""
     mn: Mapped[str] = mapped_column(String(64), unique=True)
     password: Mapped[str | None] = mapped_column(String(64))
     """The device's HJ 212 PW; ``None`` means unprotected (not checked)."""
@@ -73,6 +85,8 @@ class MonitoringPoint(Base):
     """Detection thresholds overridden for this point (see ``detection.params.Params``)."""
 
     outlet: Mapped[Outlet] = relationship(back_populates="points")
+    """Typed as always there: every path that reads it reached the point through its outlet
+    (a station's point has none; see ``station_id``)."""
     limits: Mapped[list[PointLimit]] = relationship(
         back_populates="point", cascade="all, delete-orphan", order_by="PointLimit.factor"
     )

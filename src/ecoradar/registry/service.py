@@ -27,6 +27,7 @@ from ecoradar.registry.importer import (
     check_points,
 )
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet, PointLimit
+from ecoradar.stations.models import Station
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,15 @@ def import_registry(
                 .join(Enterprise, Outlet.enterprise_id == Enterprise.id)
             )
         }
+        stations = dict(
+            session.execute(
+                select(MonitoringPoint.mn, Station.code).join(
+                    Station, MonitoringPoint.station_id == Station.id
+                )
+            ).all()
+        )
         limit_records, found = check_points(
-            table, enterprise_codes=known_codes, stored_mn_owner=owners
+            table, enterprise_codes=known_codes, stored_mn_owner=owners, station_mns=stations
         )
         errors.extend(found)
     if errors:

@@ -1,7 +1,7 @@
-"""A reminder as a document: HTML (Jinja2, the page's own templates) and PDF (WeasyPrint).
+"""A reminder as a document: HTML (Jinja2, the page's own templates) and PDF (WeasyPrint, through
+``ecoradar.web.documents``, shared with the praise certificate).
 
-Chinese by default, English on request; the fonts are Noto CJK (Debian ``fonts-noto-cjk``), so
-Chinese renders and stays text in the PDF. Every page carries the bureau's name and the
+Chinese by default, English on request. Every page carries the bureau's name and the
 reminder's number in its margin boxes (CSS ``@page``)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 from ecoradar.reminders import wording
 from ecoradar.reminders.models import Reminder, ReminderIssue
+from ecoradar.web import documents
 from ecoradar.web.i18n import DEFAULT_LOCALE, LOCALES
-from ecoradar.web.templating import environment
 
 
 def issue_text(issue: ReminderIssue, locale: str) -> dict[str, str]:
@@ -39,28 +39,21 @@ def document_context(reminder: Reminder, locale: str) -> dict[str, Any]:
 
 def html(reminder: Reminder, locale: str = DEFAULT_LOCALE) -> str:
     """The standalone document (what the PDF is made from)."""
-    locale = locale if locale in LOCALES else DEFAULT_LOCALE
-    template = environment(locale).get_template("reminders/document.html")
-    return template.render(**document_context(reminder, locale))
+    return documents.rendered(
+        "reminders/document.html", locale, **document_context(reminder, _known(locale))
+    )
 
 
 def stylesheet(reminder: Reminder, locale: str = DEFAULT_LOCALE) -> str:
-    """The PDF's CSS (kept out of the HTML: the pages' security policy forbids style
-    elements in templates)."""
-    locale = locale if locale in LOCALES else DEFAULT_LOCALE
-    template = environment(locale).get_template("reminders/document.css")
-    return template.render(**document_context(reminder, locale))
+    """The PDF's CSS (margin boxes with the bureau and the number, the shared fonts)."""
+    return documents.rendered(
+        "reminders/document.css", locale, **document_context(reminder, _known(locale))
+    )
 
 
 def pdf(reminder: Reminder, locale: str = DEFAULT_LOCALE) -> bytes:
-    from PIL import ImageFile
-    from weasyprint import CSS, HTML  # type: ignore[import-untyped]  # on use: it loads pango
+    return documents.pdf(html(reminder, locale), stylesheet(reminder, locale))
 
-    # Importing WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process; the
-    # documents hold no images, and uploads must stay refused when truncated (media.inspect).
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-    data: bytes = HTML(string=html(reminder, locale)).write_pdf(
-        stylesheets=[CSS(string=stylesheet(reminder, locale))]
-    )
-    return data
+def _known(locale: str) -> str:
+    return locale if locale in LOCALES else DEFAULT_LOCALE

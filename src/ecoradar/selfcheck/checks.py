@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecoradar.core.errors import InputError
+from ecoradar.core.geo import haversine_m as distance_m
 
 ITEM_KINDS = ("yes_no", "number", "photo", "text")
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -31,7 +32,6 @@ FAR_METRES = 200.0
 """A photo or a submission further than this from the control point is flagged."""
 MAX_TEXT = 2000
 MAX_ITEMS = 100
-EARTH_RADIUS_M = 6_371_008.8
 YES = frozenset({"yes", "y", "true", "1", "on", "是"})
 NO = frozenset({"no", "n", "false", "0", "off", "否"})
 
@@ -101,14 +101,6 @@ class Verdict:
     def acceptable(self) -> bool:
         """Complete and well-formed (failed items are acceptable: they are the point)."""
         return not self.missing and not self.invalid
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _bound(raw: Mapping[str, Any], key: str, where: str) -> float | None:

@@ -21,13 +21,14 @@ from ecoradar.audit.service import record as audit
 from ecoradar.auth.principal import Principal
 from ecoradar.auth.scope import enterprise_criteria
 from ecoradar.core.errors import ConflictError, InputError, NotFoundError, PermissionDenied
+from ecoradar.core.geo import haversine_m as distance_m
 from ecoradar.greencode.stale import mark as mark_stale
 from ecoradar.media.inspect import MediaLimits
 from ecoradar.media.service import store_upload
 from ecoradar.problems.policy import Policy
 from ecoradar.regions.index import RegionIndex
 from ecoradar.registry.models import Enterprise
-from ecoradar.selfcheck.checks import FAR_METRES, PhotoFact, distance_m, judge
+from ecoradar.selfcheck.checks import FAR_METRES, PhotoFact, judge
 from ecoradar.selfcheck.consequences import record_failure
 from ecoradar.selfcheck.models import ControlPoint, SelfcheckNotification, SelfcheckTask
 from ecoradar.selfcheck.templates import items_of

@@ -13,6 +13,7 @@ def load_profiles(session: Session, *, limit: int | None = None) -> list[PointPr
     """Profiles of the registered points (by MN), each factor with its limit and reference O2."""
     query = (
         select(MonitoringPoint)
+        .where(MonitoringPoint.outlet_id.is_not(None))  # enterprises' points, not stations
         .options(selectinload(MonitoringPoint.limits))
         .order_by(MonitoringPoint.mn)
     )

@@ -39,8 +39,11 @@ from ecoradar.exposure import views as exposure_views
 from ecoradar.fivestep import views as fivestep_views
 from ecoradar.greencode import views as greencode_views
 from ecoradar.inspections import views as inspection_views
+from ecoradar.linkage import views as linkage_views
 from ecoradar.monitoring import views as monitoring_views
 from ecoradar.patrols import views as patrol_views
+from ecoradar.power import views as power_views
+from ecoradar.praise import views as praise_views
 from ecoradar.problems import views as problem_views
 from ecoradar.problems import violations as problem_violations
 from ecoradar.regions import views as region_views
@@ -48,12 +51,15 @@ from ecoradar.registry import views as registry_views
 from ecoradar.reminders import views as reminder_views
 from ecoradar.rewards import views as reward_views
 from ecoradar.selfcheck import views as selfcheck_views
+from ecoradar.stations import views as station_views
 from ecoradar.stats import views as stats_views
+from ecoradar.supervision import views as supervision_views
 from ecoradar.web import (
     api_docs,
     json_policy,
     pages,
     pages_alerts,
+    pages_brief,
     pages_clues,
     pages_exposure,
     pages_fivestep,
@@ -61,13 +67,18 @@ from ecoradar.web import (
     pages_grid,
     pages_inspection_conflicts,
     pages_inspections,
+    pages_linkage,
     pages_monitoring,
+    pages_power,
+    pages_praise,
     pages_problems,
     pages_public,
     pages_reminders,
     pages_reminders_setup,
     pages_selfcheck,
+    pages_stations,
     pages_stats,
+    pages_supervision,
     security_headers,
 )
 from ecoradar.web.busy import RetryBusy
@@ -268,22 +279,34 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(exposure_views.router)
     app.include_router(exposure_views.public_router)
     app.include_router(patrol_views.router)
+    app.include_router(power_views.router)
+    app.include_router(station_views.router)
+    app.include_router(linkage_views.router)
+    app.include_router(supervision_views.router)
+    app.include_router(praise_views.router)
+    app.include_router(praise_views.stats_router)
     app.include_router(audit_views.router, dependencies=[Depends(require_roles("admin"))])
     app.include_router(pages.router)
     app.include_router(pages_monitoring.router)
+    app.include_router(pages_power.router)
     app.include_router(pages_alerts.router)
     app.include_router(pages_problems.router)
+    app.include_router(pages_brief.router)
+    app.include_router(pages_linkage.router)
     app.include_router(pages_clues.router)
     app.include_router(pages_selfcheck.router)
     app.include_router(pages_reminders_setup.router)  # before /reminders/{number}
     app.include_router(pages_reminders.router)
     app.include_router(pages_stats.router)
+    app.include_router(pages_supervision.router)
     app.include_router(pages_greencode.router)
     app.include_router(pages_inspections.router)
     app.include_router(pages_inspection_conflicts.router)
     app.include_router(pages_fivestep.router)
     app.include_router(pages_exposure.router)
     app.include_router(pages_grid.router)
+    app.include_router(pages_stations.router)
+    app.include_router(pages_praise.router)
     app.include_router(pages_public.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

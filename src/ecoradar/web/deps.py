@@ -278,7 +278,7 @@ StaffDep = Annotated[Principal, Depends(_staff)]
 ReaderDep = Annotated[Principal, Depends(_reader)]
 PageStaffDep = Annotated[Principal, Depends(_page_staff)]
 PageReaderDep = Annotated[Principal, Depends(_page_reader)]
-PageUserDep = Annotated[Principal, Depends(page_roles(*READER_ROLES, "public"))]
+PageUserDep = Annotated[Principal, Depends(page_roles(*READER_ROLES, "public", "supervisor"))]
 StreamReaderDep = Annotated[Principal, Depends(_briefly_with_roles(*READER_ROLES))]
 """``ReaderDep`` resolved in a short transaction of its own, for streams."""
 

@@ -55,6 +55,8 @@ def overview(
             return RedirectResponse(f"/registry/{code}", status_code=303)
     if principal.role == "public":
         return RedirectResponse("/problems", status_code=303)
+    if principal.role == "supervisor":
+        return RedirectResponse("/supervision", status_code=303)
     if not principal.is_staff:
         raise PermissionDenied("the overview is for the bureau's staff")
     apply_scope(session, principal)
@@ -150,11 +152,14 @@ def _overview_counts(session: Session, principal: Principal) -> dict[str, Any]:
     if not principal.unrestricted:
         areas = areas.where(Region.id.in_(sorted(principal.region_ids)))
     by_level: dict[str, int] = dict(session.execute(areas).all())
-    points = session.scalar(select(func.count(MonitoringPoint.id))) or 0
+    enterprise_point = MonitoringPoint.outlet_id.is_not(None)  # not ambient stations' points
+    points = session.scalar(select(func.count(MonitoringPoint.id)).where(enterprise_point)) or 0
     protected = (
         session.scalar(
             select(func.count(MonitoringPoint.id)).where(
-                MonitoringPoint.password.is_not(None), MonitoringPoint.password != ""
+                enterprise_point,
+                MonitoringPoint.password.is_not(None),
+                MonitoringPoint.password != "",
             )
         )
         or 0

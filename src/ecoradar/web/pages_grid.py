@@ -22,6 +22,8 @@ from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import ConflictError
 from ecoradar.media.inspect import MediaLimits
 from ecoradar.patrols import service
+from ecoradar.praise import service as praise
+from ecoradar.praise.rules import month_of
 from ecoradar.web.deps import ContainerDep, SessionDep, page_roles
 from ecoradar.web.templating import render
 
@@ -71,6 +73,12 @@ def home(
         problems=problems,
         tiles=_tiles(box),
         now=now,
+        standing=praise.my_standing(
+            session=session,
+            principal=principal,
+            month=month_of(now),
+            secret=box.settings.secret_key,
+        ),
     )
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from ecoradar.core.errors import InputError, NotFoundError
 from ecoradar.hj212.codes import factor as factor_info
 from ecoradar.monitoring import service
 from ecoradar.monitoring.schemas import DeviceState, TimeRange, state_of
+from ecoradar.stations.service import station_by_point
 from ecoradar.web.deps import ContainerDep, PageReaderSession, PageStaffSession
 from ecoradar.web.templating import query_string, render
 
@@ -94,7 +96,7 @@ def device_rows(
     return render(request, "_monitoring_devices.html", headers=headers, **context)
 
 
-@router.get("/monitoring/{mn}")
+@router.get("/monitoring/{mn}", response_model=None)
 def point_page(
     request: Request,
     session: PageReaderSession,
@@ -104,11 +106,15 @@ def point_page(
     start: DayText = None,
     end: DayText = None,
     days: Annotated[int | None, Query(ge=1, le=366)] = None,
-) -> HTMLResponse:
+) -> HTMLResponse | RedirectResponse:
     try:
         point = service.point_by_mn(session=session, mn=mn)
     except NotFoundError:
         return render(request, "monitoring_404.html", status_code=404, mn=mn)
+    if point.station_id is not None:  # an ambient station's device: its station's page
+        station = station_by_point(session=session, point_id=point.id)
+        if station is not None:
+            return RedirectResponse(f"/stations/{quote(station.code)}", status_code=303)
     latest = service.latest_data_time(session=session, point_id=point.id, kind="hour")
     error = None
     try:

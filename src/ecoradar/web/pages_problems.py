@@ -34,13 +34,16 @@ from ecoradar.registry.models import Enterprise, MonitoringPoint
 from ecoradar.web import problem_forms as forms
 from ecoradar.web import problem_queue as queue
 from ecoradar.web.deps import ContainerDep, PageUserDep, SessionDep
+from ecoradar.web.supervision_panel import SUPERVISION_DONE, supervision_panel
 from ecoradar.web.templating import query_string, render
 
 router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=10_000)]
 Files = Annotated[list[UploadFile], File()]
-DONE = frozenset({*(a.value for a in Action), "note", "attachment"})
+DONE = frozenset(
+    {*(a.value for a in Action), "note", "attachment", "suspect_attached", *SUPERVISION_DONE}
+)
 """What ``?done=`` may name: the change the page confirms."""
 
 
@@ -251,7 +254,10 @@ def _page(
     now = box.clock.now().astimezone(CHINA_TZ)
     readers = principal.role in ("admin", "officer", "grid_worker", "enterprise")
     enterprise = None
-    if problem.enterprise_id is not None and principal.role != "public":
+    if problem.enterprise_id is not None and (
+        principal.role not in ("public", "supervisor")
+        or (principal.role == "supervisor" and problem.state in service.ENTERPRISE_VISIBLE)
+    ):  # a supervisor, like the enterprise itself, once rectification was ordered
         enterprise = session.get(Enterprise, problem.enterprise_id)
     point = session.get(MonitoringPoint, problem.point_id) if problem.point_id else None
     own_events, own_notes = forms.own(session, principal, problem)
@@ -288,6 +294,7 @@ def _page(
         error=error,
         failed=failed,
         values=values or {},
+        supervision=supervision_panel(session, principal, problem, box),
     )
 
 

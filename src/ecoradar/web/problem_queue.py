@@ -139,7 +139,7 @@ def queue_results(
             for p in found_page.items
         },
         "enterprises": _enterprises(session, principal, found_page.items),
-        "show_enterprise": principal.role != "public",
+        "show_enterprise": principal.role not in ("public", "supervisor"),
         "due_of": due_of,
     }
 
@@ -179,7 +179,7 @@ def _enterprises(
     """The enterprises the problems are about, for staff and the enterprise itself (a member
     of the public sees no enterprise named before the bureau has verified anything)."""
     ids = {p.enterprise_id for p in problems if p.enterprise_id is not None}
-    if not ids or principal.role == "public":
+    if not ids or principal.role in ("public", "supervisor"):
         return {}
     rows = session.scalars(select(Enterprise).where(Enterprise.id.in_(sorted(ids))))
     return {e.id: e for e in rows}

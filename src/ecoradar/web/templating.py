@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 import ecoradar
+from ecoradar.config import Settings
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.hj212.codes import factor
 from ecoradar.web.i18n import DEFAULT_LOCALE, LOCALES, translations
@@ -46,6 +47,12 @@ def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
             window.append(None)
         window.append(n)
     return window
+
+
+def tiles(settings: Settings) -> dict[str, str]:
+    """The base map's tiles for a page's maps (no URL: the map shows its layers on a plain
+    background, as on a closed network)."""
+    return {"url": settings.tile_url or "", "attribution": settings.tile_attribution}
 
 
 def local_time(value: datetime | None) -> str:

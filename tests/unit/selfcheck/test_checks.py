@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ecoradar.core.errors import InputError
-from ecoradar.selfcheck.checks import PhotoFact, distance_m, judge, parse_items
+from ecoradar.core.geo import haversine_m as distance_m
+from ecoradar.selfcheck.checks import PhotoFact, judge, parse_items
 from ecoradar.selfcheck.defaults import BUILTIN_TYPES, DEFAULT_ITEMS
 
 ITEMS = parse_items(

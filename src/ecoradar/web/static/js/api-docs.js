@@ -14,6 +14,7 @@
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
     deepLinking: true,
+    docExpansion: "none",  // 140+ operations: the tags are listed, each opens on a click
     showExtensions: true,
     showCommonExtensions: true,
     presets: [bundle.presets.apis, bundle.SwaggerUIStandalonePreset]

@@ -218,8 +218,9 @@
         var overlays = {};
         ["county", "township", "grid"].forEach(function (level) { overlays[labels[level]] = groups[level]; });
         overlays[labels.enterprises + " (" + enterprises.length + ")"] = markers;
-        L.control.layers(null, overlays, { collapsed: window.innerWidth < 720, position: "topright" })
-          .addTo(map);
+        var layers = L.control.layers(null, overlays, {
+          collapsed: window.innerWidth < 720, position: "topright"
+        }).addTo(map);
         legend(labels).addTo(map);
         L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
 
@@ -227,8 +228,8 @@
         node.dataset.ready = "true";
         node.dataset.regions = String(regions.length);
         node.dataset.enterprises = String(enterprises.length);
-        // Other scripts of the page (the green code's colours) take the map from here.
-        node.erMap = { map: map, markers: markers, items: placedMarkers };
+        // Other scripts of the page (the green code's colours, the hotspots) take the map from here.
+        node.erMap = { map: map, markers: markers, items: placedMarkers, layers: layers };
         node.dispatchEvent(new CustomEvent("er:map-ready"));
       })
       .catch(function (error) {

@@ -1,17 +1,23 @@
-/* EcoRadar service reminder outcomes (/stats/reminders): reminders issued, issues, issues
- * solved and issues that became violations, per period, as bars.
+/* EcoRadar bar charts, shared by the statistics pages: every element with the class
+ * "js-bar-chart" is drawn with ECharts from a hidden list on the page, so a page needs no
+ * script of its own.
  *
- * #outcome-chart carries data-labels (JSON: series names and messages); #outcome-chart-data is
- * a hidden list, one <li> per period with data-reminders, data-issues, data-solved and
- * data-violations and the period's label as its text. When drawn, the chart node gets
- * data-ready="true" and data-periods (how many periods it shows); "empty" without reminders,
- * "error" when the chart could not be drawn.
+ * The chart node carries:
+ *   data-source  the id of a hidden <ul>: one <li> per bar group, its text the group's label
+ *                and one data-<key> attribute per series (a number);
+ *   data-series  JSON: the series keys, in order (at most four: the colours of stats.css);
+ *   data-labels  JSON: a name per series key, and the messages "empty" and "failed";
+ *   data-every-label  (optional, no value) show every group's label on the axis, as the
+ *                channels of /stats; otherwise ECharts skips labels that would crowd.
+ * When drawn, the node gets data-ready="true" and data-rows (how many groups it shows);
+ * "empty" when every value is zero, "error" when the chart could not be drawn.
+ * Used by /stats (clues per channel), /stats/reminders (outcomes per period) and
+ * /stats/praise (per month).
  */
 (function () {
   "use strict";
 
-  var COLORS = ["#0f4f57", "#17727a", "#3d9a6a", "#c2452d"];
-  var SERIES = ["reminders", "issues", "solved", "violations"];
+  var COLORS = ["#17727a", "#0f4f57", "#3d9a6a", "#c2452d"];
   var TEXT = "#5c6d75";
   var GRID = "#e6ecec";
 
@@ -22,17 +28,13 @@
     node.appendChild(box);
   }
 
-  function rows() {
-    var list = document.getElementById("outcome-chart-data");
+  function rows(listId, series) {
+    var list = document.getElementById(listId);
     if (!list) return [];
     return Array.prototype.map.call(list.querySelectorAll("li"), function (item) {
-      return {
-        name: item.textContent.trim(),
-        reminders: Number(item.dataset.reminders || 0),
-        issues: Number(item.dataset.issues || 0),
-        solved: Number(item.dataset.solved || 0),
-        violations: Number(item.dataset.violations || 0)
-      };
+      var row = { name: item.textContent.trim() };
+      series.forEach(function (key) { row[key] = Number(item.getAttribute("data-" + key) || 0); });
+      return row;
     });
   }
 
@@ -42,6 +44,7 @@
     });
   }
 
+  /* Classes only, no style attributes (the Content-Security-Policy refuses ECharts' own). */
   function tooltipHtml(params) {
     var items = Array.isArray(params) ? params : [params];
     if (!items.length) return "";
@@ -53,37 +56,39 @@
     return lines.join("<br>");
   }
 
-  function option(data, labels, narrow) {
+  function option(data, series, labels, narrow, everyLabel) {
     return {
       animation: false,
       color: COLORS,
       textStyle: { fontFamily: "inherit" },
-      legend: { top: 0, textStyle: { color: TEXT } },
+      legend: { top: 0, itemGap: narrow ? 8 : 10, textStyle: { color: TEXT } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, className: "st-tooltip",
         formatter: tooltipHtml },
       grid: { left: 8, right: 16, top: narrow ? 72 : 40, bottom: 8, containLabel: true },
       xAxis: {
         type: "category",
         data: data.map(function (row) { return row.name; }),
-        axisLabel: { color: TEXT, rotate: narrow ? 40 : 0 },
+        axisLabel: { color: TEXT, interval: everyLabel ? 0 : "auto", rotate: narrow ? 40 : 0 },
         axisLine: { lineStyle: { color: GRID } }
       },
       yAxis: { type: "value", minInterval: 1, axisLabel: { color: TEXT },
         splitLine: { lineStyle: { color: GRID } } },
-      series: SERIES.map(function (key) {
+      series: series.map(function (key) {
         return { name: labels[key] || key, type: "bar", barMaxWidth: 24,
           data: data.map(function (row) { return row[key]; }) };
       })
     };
   }
 
-  function draw() {
-    var node = document.getElementById("outcome-chart");
-    if (!node) return;
+  function draw(node) {
     var labels = JSON.parse(node.dataset.labels || "{}");
-    var data = rows();
-    var any = data.some(function (row) { return row.reminders > 0; });
-    node.dataset.periods = String(data.length);
+    var series = JSON.parse(node.dataset.series || "[]");
+    var data = rows(node.dataset.source, series);
+    var everyLabel = node.hasAttribute("data-every-label");
+    node.dataset.rows = String(data.length);
+    var any = data.some(function (row) {
+      return series.some(function (key) { return row[key] > 0; });
+    });
     if (!any) {
       message(node, labels.empty, "note");
       node.dataset.ready = "empty";
@@ -97,7 +102,7 @@
     try {
       var chart = echarts.init(node, null, { renderer: "canvas" });
       var render = function () {
-        chart.setOption(option(data, labels, node.clientWidth < 560), true);
+        chart.setOption(option(data, series, labels, node.clientWidth < 560, everyLabel), true);
       };
       render();
       if (window.ResizeObserver) {
@@ -111,9 +116,13 @@
     }
   }
 
+  function drawAll() {
+    Array.prototype.forEach.call(document.querySelectorAll(".js-bar-chart"), draw);
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
+    document.addEventListener("DOMContentLoaded", drawAll);
   } else {
-    draw();
+    drawAll();
   }
 })();

@@ -1,0 +1,1 @@
+"""Ambient monitoring stations (air quality, surface water): registry, readings, rules, wind."""
