@@ -58,7 +58,7 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _aware(value: datetime | None, name: str = "observed_at") -> datetime | None:
+def aware_time(value: datetime | None, name: str = "observed_at") -> datetime | None:
     """A time as sent; without an offset it is China Standard Time. Refused when it cannot be
     told in UTC (the first or last day of year 1 or 9999)."""
     if value is None:
@@ -72,7 +72,7 @@ def _aware(value: datetime | None, name: str = "observed_at") -> datetime | None
     return value
 
 
-def _attributes(text: str | None) -> dict[str, str | list[str]]:
+def parse_attributes(text: str | None) -> dict[str, str | list[str]]:
     if not text or not text.strip():
         return {}
     value = json_policy.loads(text, "attributes")  # the rules of every JSON body
@@ -81,7 +81,7 @@ def _attributes(text: str | None) -> dict[str, str | list[str]]:
     return value
 
 
-def _uploads(files: list[UploadFile] | None, box: Container) -> tuple[Upload, ...]:
+def uploads_of(files: list[UploadFile] | None, box: Container) -> tuple[Upload, ...]:
     """The uploaded files, each read up to one byte over the image limit (which then refuses
     it as too large)."""
     if len(files or []) > box.settings.clue_max_photos:
@@ -133,9 +133,9 @@ def grid_clue(
         lat=lat,
         lon=long,
         description=description,
-        observed_at=_aware(observed_at),
-        attributes=_attributes(attributes),
-        photos=_uploads(photos, box),
+        observed_at=aware_time(observed_at),
+        attributes=parse_attributes(attributes),
+        photos=uploads_of(photos, box),
         anonymous=False,
         reporter_user_id=principal.user_id,
         address_string=address_string,
@@ -164,7 +164,7 @@ def detection(
         lat=body.lat,
         lon=body.long,
         description=description,
-        observed_at=_aware(body.observed_at),
+        observed_at=aware_time(body.observed_at),
         attributes=body.attributes,
         photos=(body.image.upload("image"),),
         address_string=body.address_string,
@@ -200,7 +200,7 @@ def officer_clue(
         lat=body.lat,
         lon=body.long,
         description=body.description,
-        observed_at=_aware(body.observed_at),
+        observed_at=aware_time(body.observed_at),
         attributes=body.attributes,
         photos=tuple(p.upload(f"photos[{n}]") for n, p in enumerate(body.photos)),
         anonymous=not named,
@@ -252,9 +252,9 @@ def public_clue(
             lat=lat,
             lon=long,
             description=description,
-            observed_at=_aware(observed_at),
-            attributes=_attributes(attributes),
-            photos=_uploads(photos, box),
+            observed_at=aware_time(observed_at),
+            attributes=parse_attributes(attributes),
+            photos=uploads_of(photos, box),
             anonymous=not named,
             reporter_name=reporter_name,
             reporter_contact=reporter_contact,
@@ -366,7 +366,7 @@ def list_clues(
         principal=principal,
         channel=channel,
         category=category,
-        since=_aware(since, "since"),
+        since=aware_time(since, "since"),
         duplicate=duplicate,
         page=page,
         per_page=per_page,

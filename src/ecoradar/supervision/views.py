@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from ecoradar.auth.principal import Principal
 from ecoradar.clues.intake import ClueIn
-from ecoradar.clues.views import _attributes, _aware, _uploads
+from ecoradar.clues.views import aware_time, parse_attributes, uploads_of
 from ecoradar.problems import service as problems
 from ecoradar.problems.schemas import Category
 from ecoradar.supervision import service, stats
@@ -62,9 +62,9 @@ def raise_problem(
         lat=lat,
         lon=long,
         description=description,
-        observed_at=_aware(observed_at),
-        attributes=_attributes(attributes),
-        photos=_uploads(photos, box),
+        observed_at=aware_time(observed_at),
+        attributes=parse_attributes(attributes),
+        photos=uploads_of(photos, box),
         anonymous=False,
         address_string=address_string,
         source_ref=source_ref,

@@ -112,10 +112,10 @@ def take_action(
 ) -> HTMLResponse | RedirectResponse:
     """One workflow action from its form; photos and rectification files are stored first and
     go into the payload (the workflow attaches them)."""
-    number = _number(problem_id)
+    number = problem_number(problem_id)
     known = next((a for a in Action if a.value == action), None)
     if number is None or known is None:
-        return _missing(request, problem_id)
+        return missing_problem(request, problem_id)
 
     def change() -> None:
         now = box.clock.now()
@@ -147,7 +147,9 @@ def take_action(
                 ip=request.client.host if request.client else None,
             )
 
-    return _change(request, session, principal, box, number, known.value, change, form.values())
+    return change_problem(
+        request, session, principal, box, number, known.value, change, form.values()
+    )
 
 
 @router.post("/problems/{problem_id}/notes", response_model=None)
@@ -160,9 +162,9 @@ def add_note(
     text: Text = "",
     visibility: Annotated[str, Form(max_length=8)] = "internal",
 ) -> HTMLResponse | RedirectResponse:
-    number = _number(problem_id)
+    number = problem_number(problem_id)
     if number is None:
-        return _missing(request, problem_id)
+        return missing_problem(request, problem_id)
 
     def change() -> None:
         service.add_note(
@@ -175,7 +177,7 @@ def add_note(
         )
 
     values = {"text": text, "visibility": visibility}
-    return _change(request, session, principal, box, number, "note", change, values)
+    return change_problem(request, session, principal, box, number, "note", change, values)
 
 
 @router.post("/problems/{problem_id}/attachments", response_model=None)
@@ -189,9 +191,9 @@ def upload_attachment(
     purpose: Annotated[str, Form(max_length=16)] = "evidence",
     public: Annotated[bool, Form()] = False,
 ) -> HTMLResponse | RedirectResponse:
-    number = _number(problem_id)
+    number = problem_number(problem_id)
     if number is None:
-        return _missing(request, problem_id)
+        return missing_problem(request, problem_id)
 
     def change() -> None:
         problem = service.get_problem(session=session, principal=principal, problem_id=number)
@@ -213,17 +215,17 @@ def upload_attachment(
             )
 
     values = {"purpose": purpose}
-    return _change(request, session, principal, box, number, "attachment", change, values)
+    return change_problem(request, session, principal, box, number, "attachment", change, values)
 
 
 # --- one problem ----------------------------------------------------------------------------
 
 
-def _number(problem_id: str) -> int | None:
+def problem_number(problem_id: str) -> int | None:
     return int(problem_id) if problem_id.isdigit() and 0 < len(problem_id) < 10 else None
 
 
-def _missing(request: Request, problem_id: str) -> HTMLResponse:
+def missing_problem(request: Request, problem_id: str) -> HTMLResponse:
     return render(request, "problems/404.html", status_code=404, problem_id=problem_id)
 
 
@@ -240,13 +242,13 @@ def _page(
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    number = _number(problem_id)
+    number = problem_number(problem_id)
     try:
         if number is None:
             raise NotFoundError(problem_id)
         problem = service.get_problem(session=session, principal=principal, problem_id=number)
     except NotFoundError:
-        return _missing(request, problem_id)
+        return missing_problem(request, problem_id)
     policy = load_policy(session=session, settings=box.settings)
     detail = problem_detail(
         session=session, principal=principal, problem=problem, policy=policy, box=box
@@ -298,7 +300,7 @@ def _page(
     )
 
 
-def _change(
+def change_problem(
     request: Request,
     session: Session,
     principal: Principal,
@@ -314,7 +316,7 @@ def _change(
         with session.begin_nested():
             change()
     except NotFoundError:
-        return _missing(request, str(number))
+        return missing_problem(request, str(number))
     except (PermissionDenied, ConflictError, InputError) as exc:
         refusal = forms.refusal(exc)
         return _page(

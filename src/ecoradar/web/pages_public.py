@@ -47,7 +47,7 @@ OUTLINE_LEVELS = ("city", "county", "township")
 """The areas the form's map outlines (grids are too many and too small to help)."""
 
 
-def _bounds(box: Container) -> list[list[float]] | None:
+def map_bounds(box: Container) -> list[list[float]] | None:
     """South-west and north-east corners of the bureau's areas, for the map's first view."""
     with box.reading() as session:
         row = session.execute(
@@ -91,7 +91,7 @@ def _report_page(
         image_types=forms.IMAGE_TYPES,
         limits={"string": catalog.STRING_MAX, "text": catalog.TEXT_MAX},
         tiles={"url": settings.tile_url or "", "attribution": settings.tile_attribution},
-        bounds=_bounds(box),
+        bounds=map_bounds(box),
     )
     return public.with_nonce(response, box, nonce)
 

@@ -31,8 +31,8 @@ from ecoradar.supervision.models import ANSWER_MAX, SUPERVISOR_KINDS, Supervisio
 from ecoradar.supervision.schemas import due_of
 from ecoradar.web import public_forms as forms
 from ecoradar.web.deps import ContainerDep, PageStaffDep, SessionDep, page_roles
-from ecoradar.web.pages_problems import _change, _missing, _number
-from ecoradar.web.pages_public import _bounds
+from ecoradar.web.pages_problems import change_problem, missing_problem, problem_number
+from ecoradar.web.pages_public import map_bounds
 from ecoradar.web.public_deps import FormDep
 from ecoradar.web.templating import query_string, render
 
@@ -115,7 +115,7 @@ def _raise_page(
         image_types=forms.IMAGE_TYPES,
         limits={"string": catalog.STRING_MAX, "text": catalog.TEXT_MAX},
         tiles={"url": settings.tile_url or "", "attribution": settings.tile_attribution},
-        bounds=_bounds(box),
+        bounds=map_bounds(box),
     )
 
 
@@ -173,9 +173,9 @@ def ask(
     problem_id: str,
     question: Annotated[str, Form(max_length=10_000)] = "",
 ) -> HTMLResponse | RedirectResponse:
-    number = _number(problem_id)
+    number = problem_number(problem_id)
     if number is None:
-        return _missing(request, problem_id)
+        return missing_problem(request, problem_id)
 
     def change() -> None:
         service.ask(
@@ -188,7 +188,7 @@ def ask(
         )
 
     values = {"question": question}
-    return _change(request, session, principal, box, number, "question", change, values)
+    return change_problem(request, session, principal, box, number, "question", change, values)
 
 
 @router.post("/problems/{problem_id}/follow", response_model=None)
@@ -200,9 +200,9 @@ def follow(
     problem_id: str,
     follow: Annotated[str, Form(max_length=5)] = "yes",
 ) -> HTMLResponse | RedirectResponse:
-    number = _number(problem_id)
+    number = problem_number(problem_id)
     if number is None:
-        return _missing(request, problem_id)
+        return missing_problem(request, problem_id)
     stop = follow == "no"
 
     def change() -> None:
@@ -210,7 +210,7 @@ def follow(
         act(session=session, principal=principal, problem_id=number, now=box.clock.now())
 
     what = "unfollow" if stop else "follow"
-    return _change(request, session, principal, box, number, what, change, {})
+    return change_problem(request, session, principal, box, number, what, change, {})
 
 
 @router.post("/supervision/questions/{question_id}/answer", response_model=None)
@@ -222,10 +222,10 @@ def answer(
     question_id: str,
     answer: Annotated[str, Form(max_length=10_000)] = "",
 ) -> HTMLResponse | RedirectResponse:
-    number = _number(question_id)
+    number = problem_number(question_id)
     row = session.get(SupervisionQuestion, number) if number is not None else None
     if row is None:
-        return _missing(request, question_id)
+        return missing_problem(request, question_id)
 
     def change() -> None:
         service.answer(
@@ -237,7 +237,9 @@ def answer(
         )
 
     values = {"answer": answer, "question_id": str(row.id)}
-    return _change(request, session, principal, box, row.problem_id, "answer", change, values)
+    return change_problem(
+        request, session, principal, box, row.problem_id, "answer", change, values
+    )
 
 
 # --- the officers' list -----------------------------------------------------------------------
