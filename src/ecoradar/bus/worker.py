@@ -226,6 +226,11 @@ class BusWorker:
             if task is None or task.done():
                 self._pulls[partition] = asyncio.create_task(self._pull(partition))
 
+    def pulling(self) -> set[int]:
+        """The partitions this worker still pulls from: those it holds, and for up to
+        ``FETCH_WAIT`` those it has just let go (their last fetch is still waiting)."""
+        return {p for p, task in self._pulls.items() if not task.done()}
+
     # -- consuming ---------------------------------------------------------------------------
 
     async def _pull(self, partition: int) -> None:
