@@ -2,8 +2,7 @@
 .PHONY: run test setup setup-dev
 
 run: setup
-	.venv/bin/ecoradar db upgrade
-	.venv/bin/ecoradar serve --load-sample
+	.venv/bin/ecoradar demo
 
 test: setup-dev
 	scripts/services.sh

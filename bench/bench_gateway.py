@@ -277,6 +277,7 @@ async def _serve(box: Container, args: argparse.Namespace) -> dict[str, Any]:
             directory_refresh=None,
             batch_items=args.batch_items,
             batch_delay=args.batch_delay_ms / 1000,
+            writers=args.writers,
         ),
         full_sync=not args.normal_sync,
         write=(lambda batch: None) if args.dry_write else None,
@@ -309,33 +310,41 @@ async def _serve(box: Container, args: argparse.Namespace) -> dict[str, Any]:
     await loop.run_in_executor(None, process.join, 30)
     result["loop_lag_p99"] = _quantile(loop_lags, 0.99)
     result["loop_lag_max"] = max(loop_lags, default=math.nan)
-    stats = gateway.batcher.stats
+    batchers = [batcher.stats for batcher in gateway.batchers]
     result["gateway_cpu"] = (
         cpu_after.ru_utime - cpu_before.ru_utime + cpu_after.ru_stime - cpu_before.ru_stime
     )
-    result["batches"] = stats.batches
-    result["mean_batch"] = stats.items / stats.batches if stats.batches else 0
-    result["largest_batch"] = stats.largest_batch
-    result["write_seconds"] = stats.write_seconds
-    result["write_cpu"] = stats.write_cpu_seconds
+    batches = sum(stats.batches for stats in batchers)
+    result["batches"] = batches
+    result["mean_batch"] = sum(stats.items for stats in batchers) / batches if batches else 0
+    result["largest_batch"] = max(stats.largest_batch for stats in batchers)
+    result["write_seconds"] = sum(stats.write_seconds for stats in batchers)
+    result["write_cpu"] = sum(stats.write_cpu_seconds for stats in batchers)
     result["totals"] = dict(gateway.counters.totals)
     result["gateway_rss"] = _memory_mib("self")
-    process = gateway.writer._process if gateway.writer is not None else None
-    result["writer_rss"] = _memory_mib(str(process.pid)) if process and process.pid else 0.0
+    result["writer_rss"] = max(
+        (_memory_mib(str(pid)) for pid in _writer_pids(gateway)), default=0.0
+    )
     await gateway.close()
     return result
 
 
+def _writer_pids(gateway: Gateway) -> list[int]:
+    """The gateway's writer processes (none when it writes in a thread)."""
+    processes = (writer._process for writer in gateway.writers)
+    return [process.pid for process in processes if process is not None and process.pid]
+
+
 def _writer_cpu(gateway: Gateway) -> float:
-    """CPU seconds of the gateway's writer process so far (0 when it writes in a thread)."""
-    process = gateway.writer._process if gateway.writer is not None else None
-    if process is None or process.pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds of the gateway's writer processes so far (0 when it writes in a thread)."""
+    total = 0.0
+    for pid in _writer_pids(gateway):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _memory_mib(pid: str) -> float:
@@ -416,6 +425,7 @@ def main() -> None:
         action="store_true",
         help="write in a thread of the gateway's process (as before), not in a child process",
     )
+    parser.add_argument("--writers", type=int, default=1, help="writer processes")
     parser.add_argument("--profile", help="write a cProfile of the gateway's event loop here")
     parser.add_argument(
         "--mix",

@@ -65,4 +65,9 @@ cp node_modules/htmx.org/dist/htmx.min.js "$vendor/"
 mkdir -p "$vendor/swagger-ui"
 cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
   node_modules/swagger-ui-dist/favicon-32x32.png "$vendor/swagger-ui/"
+# axe-core (the accessibility scan of the browser tests) goes to a test-only folder: never served.
+if [ "$dev" = 1 ]; then
+  mkdir -p tests/browser/vendor
+  cp node_modules/axe-core/axe.min.js tests/browser/vendor/
+fi
 say "setup done"

@@ -304,3 +304,14 @@ LogIn = Callable[[Any, Login], sessions.NewSession]
 def logged_in(container: Container) -> LogIn:
     """``logged_in(client, login)``: ``log_in`` bound to the test's container."""
     return lambda client, login: log_in(client, container, login)
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One Spark session (``local[1]``) for every batch job test of this worker: a JVM takes
+    tens of seconds and both cores to start, so the tests share it."""
+    from ecoradar.core.engines import close, connect
+
+    backend = connect("spark", spark_master="local[1]")
+    yield backend
+    close(backend)

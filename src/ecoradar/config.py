@@ -28,22 +28,40 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ECORADAR_", env_file=None, extra="ignore")
 
     environment: Environment = "development"
+    """``development``, ``test``, ``staging`` or ``production``; outside development the default
+    secret key (or one under 32 characters) is refused."""
     home: Path = Field(default_factory=lambda: Path.home() / ".ecoradar")
+    """The data directory (``~/.ecoradar``): the default SQLite file ``ecoradar.db``, media."""
     database_url: str | None = None
+    """The database, ``postgresql+psycopg://user@host/ecoradar`` or ``sqlite:///PATH``; None: the
+    SQLite file ``ecoradar.db`` under ``home``."""
     secret_key: str = DEFAULT_SECRET
+    """Signs sessions and secrets; at least 32 characters outside development."""
     http_host: str = "127.0.0.1"
+    """The address the web app listens on."""
     http_port: int = Field(default=8000, ge=1, le=65535)
+    """The web app's port."""
     gateway_host: str = "127.0.0.1"
+    """The address the HJ 212 gateway listens on (``0.0.0.0`` for devices on the network)."""
     gateway_port: int = Field(default=9212, ge=1, le=65535)
+    """The HJ 212 gateway's TCP port."""
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
+    """The UI language when the browser does not ask for one."""
     tile_url: str | None = None
+    """A base-map tile URL template (``https://.../{z}/{x}/{y}.png``); None: maps show the
+    region polygons only."""
     tile_attribution: str = ""
+    """The attribution shown under maps drawn with ``tile_url``."""
     echo_sql: bool = False
+    """Log every SQL statement (debugging)."""
     problem_accept_within: str = Field(default="15d", pattern=SPAN_PATTERN)
     """Acceptance decided within this span of the report: ``15d`` (national), ``2wd`` (cities)."""
     problem_handle_within: str = Field(default="60d", pattern=SPAN_PATTERN)
+    """A problem is handled within this span of acceptance, or of its latest reopening."""
     problem_extension: str = Field(default="30d", pattern=SPAN_PATTERN)
+    """The span an extension adds to the handling deadline."""
     problem_max_extensions: int = Field(default=1, ge=0, le=10)
+    """Extensions allowed per handling round."""
     supervision_answer_within: str = Field(default="5wd", pattern=SPAN_PATTERN)
     """A supervisor's question is answered within this span of asking (``5wd``: five working
     days; ``ecoradar.supervision``)."""
@@ -64,8 +82,11 @@ class Settings(BaseSettings):
     again after a busy or serialization failure) before it gives up: a request then gets 503
     with ``Retry-After``, nothing changed."""
     media_max_image_bytes: int = Field(default=15 * 1024 * 1024, ge=1, le=1024**3)
+    """Largest photo accepted (bytes)."""
     media_max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=1024**3)
+    """Largest document (PDF, office file) accepted (bytes)."""
     media_max_pixels: int = Field(default=50_000_000, ge=1)
+    """Most pixels a photo may have (guards against decompression bombs)."""
     clue_rate_limit_per_hour: int = Field(default=20, ge=1, le=1_000_000)
     """Clues one anonymous client (address, API key) may send per hour (public and Open311)."""
     clue_tracking_rate_limit_per_hour: int = Field(default=60, ge=1, le=1_000_000)

@@ -1,5 +1,6 @@
 """Every ORM model, imported in one place so metadata and migrations see the whole schema."""
 
+from ecoradar.analysers.models import AnalyserParameter
 from ecoradar.audit.models import AuditEntry
 from ecoradar.auth.models import ApiToken, AuthSession, LoginAttempt, User
 from ecoradar.bus.models import BusPartition
@@ -42,6 +43,7 @@ from ecoradar.reminders.models import (
     UpcomingStandard,
 )
 from ecoradar.rewards.models import ProblemOutcome, Reward, RewardRuleSet, RewardTier
+from ecoradar.screens.models import DisplayToken
 from ecoradar.selfcheck.models import (
     ChecklistTemplate,
     ControlPoint,
@@ -54,6 +56,7 @@ from ecoradar.stations.models import Station
 from ecoradar.supervision.models import SupervisedProblem, SupervisionQuestion, Supervisor
 
 __all__ = [
+    "AnalyserParameter",
     "ExposureEntry",
     "FiveStepCampaign",
     "FiveStepRecord",
@@ -65,6 +68,7 @@ __all__ = [
     "ReminderPass",
     "UpcomingStandard",
     "Conflict",
+    "DisplayToken",
     "Draw",
     "Inspection",
     "Inspector",

@@ -95,9 +95,9 @@ def test_an_officer_reads_the_stations_their_readings_wind_and_findings(
     page = open_page()
     page.goto(f"{live_server.url}/stations")
     expect(page.locator("h1")).to_have_text("环境监测站点")
-    expect(page.locator("#stations-table tbody tr")).to_have_count(3)
+    expect(page.locator("#stations-table tbody tr")).to_have_count(3 + 5)  # the sample city's 5
     expect(page.locator("#stations-map")).to_have_attribute("data-ready", "true")
-    expect(page.locator("#stations-map")).to_have_attribute("data-shown", "3")
+    expect(page.locator("#stations-map")).to_have_attribute("data-shown", "8")
     expect(page.locator("#stations-table")).to_contain_text("城东监测站")
     expect(page.locator("#stations-table")).to_contain_text("空气质量")
     shot(page, "list", full_page=True)

@@ -109,7 +109,9 @@ def test_an_administrator_reads_the_figures_per_channel_and_per_area(
 
     page.locator("#stats-by").select_option("region")
     page.locator("#stats-show").click()
-    expect(page).to_have_url(f"{live_server.url}/stats?from=&to=&by=region&level=")
+    expect(page).to_have_url(
+        f"{live_server.url}/stats?from=&to=&region=&period=all&by=region&level="
+    )
     expect(page.locator("#stats-table thead")).to_contain_text("县（区）")
     expect(page.locator("#stats-table tbody tr").first).to_have_attribute(
         "data-region", re.compile(r"\S+")

@@ -1,4 +1,4 @@
-"""``ecoradar serve --load-sample`` as the quick start runs it: a real process on a real port,
+"""``ecoradar serve --load-sample``: a real process on a real port,
 with the demo accounts it prints in development."""
 
 from __future__ import annotations
@@ -43,7 +43,14 @@ def test_serve_loaded_the_sample_city(served: Server) -> None:
 def test_serve_prints_four_demo_accounts_that_can_log_in_within_their_scope(
     served: Server,
 ) -> None:
-    assert set(served.passwords()) == {"admin", "officer", "gridworker", "enterprise"}
+    assert set(served.passwords()) == {
+        "admin",
+        "officer",
+        "gridworker",
+        "enterprise",
+        "deputy",
+        "citizen",
+    }
     assert "log in at http://127.0.0.1:" in served.log.read_text()
     officer = httpx.get(served.url + "/api/auth/me", headers=served.headers("officer")).json()
     assert officer["role"] == "officer" and officer["region_code"]

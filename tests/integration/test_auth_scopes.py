@@ -190,6 +190,7 @@ def world(container: Container, tmp_path: Path, make_user: MakeUser) -> dict[str
             "locale": "en",
             "user_id": str(spare.user_id),
             "token_id": str(token_id),
+            "screen": "discovery",
         },
     }
 

@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -24,6 +25,7 @@ from tests.integration.test_gateway import (
     hourly,
     mn_of,
     qn_of,
+    register_more,
     run_gateway,
     stored_rows,
     until,
@@ -165,11 +167,11 @@ def test_a_packet_dated_in_the_future_is_answered_and_its_values_held_back(
 
 def test_a_writer_process_that_died_is_replaced_and_nothing_is_lost(devices: Container) -> None:
     async def scenario(gateway: Gateway) -> tuple[Packet, Packet, int]:
-        assert gateway.writer is not None  # the default: writes in a child process
+        assert gateway.writers  # the default: writes in child processes
         device = await Device.connect(gateway)
         await device.send(hourly(0))
         first = await device.frame()
-        child = gateway.writer._process
+        child = gateway.writers[gateway.shard(mn_of(1))]._process
         os.kill(child.pid, signal.SIGKILL)
         child.join(WAIT)
         await device.send(hourly(1))
@@ -182,3 +184,36 @@ def test_a_writer_process_that_died_is_replaced_and_nothing_is_lost(devices: Con
     assert failed == 0
     assert stored_rows(devices) == 8
     assert archived(devices) == [("stored", None), ("stored", None)]
+
+
+def test_devices_spread_over_two_writers_are_each_stored_in_order(
+    devices: Container, tmp_path: Path
+) -> None:
+    """Two writer processes (the default on PostgreSQL): every device's packets go to one of
+    them, both are used, everything is answered and stored, and a device's writer killed
+    mid-run is replaced without losing its packets."""
+    serials = range(3, 13)
+    register_more(devices, tmp_path, serials)
+    hours = 3
+
+    async def scenario(gateway: Gateway) -> tuple[set[int], int]:
+        assert len(gateway.writers) == 2
+        shards = {gateway.shard(mn_of(serial)) for serial in serials}
+        connected = [await Device.connect(gateway) for _ in serials]
+        for hour in range(hours):
+            for device, serial in zip(connected, serials, strict=True):
+                await device.send(hourly(hour, serial))
+            for device, serial in zip(connected, serials, strict=True):
+                assert (await device.frame()).qn == qn_of(hourly(hour, serial))
+            if hour == 0:  # the writer of the first device dies between two hours
+                child = gateway.writers[gateway.shard(mn_of(serials[0]))]._process
+                os.kill(child.pid, signal.SIGKILL)
+                child.join(WAIT)
+        for device in connected:
+            await device.close()
+        return shards, gateway.counters.totals["write_failed"]
+
+    shards, failed = run_gateway(devices, scenario, writers=2)
+    assert shards == {0, 1}  # ten MNs: both writers had devices
+    assert failed == 0
+    assert [stored_rows(devices, serial) for serial in serials] == [hours * 4] * len(serials)

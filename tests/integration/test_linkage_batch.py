@@ -8,7 +8,6 @@ from __future__ import annotations
 import gc
 import json
 import random
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -40,13 +39,6 @@ def history() -> list[Event]:
 
 def live(events: list[Event], day: date) -> list[object]:
     return list(hot(events, batch.day_start((day - batch.ORIGIN).days))[0])
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    backend = batch.connect("spark", spark_master="local[1]")
-    yield backend
-    batch.close(backend)
 
 
 def test_the_job_on_duckdb_finds_day_by_day_what_the_live_search_finds(tmp_path: Path) -> None:

@@ -211,7 +211,14 @@ def test_a_reading_sent_twice_is_stored_once_with_its_first_value(
 ) -> None:
     start = box.clock.now() - 10 * MIN
     first = send(client, gateway, items("P1", start, [10.0, 11.0]))
-    assert first.json() == {"stored": 2, "duplicates": 0, "episodes": 0, "findings": 0}
+    assert first.json() == {
+        "stored": 2,
+        "duplicates": 0,
+        "episodes": 0,
+        "findings": 0,
+        "revised": 0,
+        "withdrawn": 0,
+    }
     again = send(client, gateway, items("P1", start, [99.0, 11.0, 12.0]) * 2)
     assert again.json()["stored"] == 1 and again.json()["duplicates"] == 5
     curves = client.get(
@@ -239,6 +246,8 @@ def test_an_idle_facility_while_production_runs_becomes_one_finding_with_both_cu
         "duplicates": 0,
         "episodes": 1,
         "findings": 1,
+        "revised": 0,
+        "withdrawn": 0,
     }
     (finding,) = power_findings(box)
     data = finding.data

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, event, false, select, union
+from sqlalchemy import ColumnElement, Select, event, false, select, true, union_all
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from ecoradar.auth.principal import Principal
@@ -49,6 +49,7 @@ def _visible_enterprise_ids(condition: ColumnElement[bool]) -> Select[tuple[int]
 
 
 def _visible_point_ids(condition: ColumnElement[bool], stations: bool) -> Any:
+    # UNION ALL: only ever read by IN (...), where a duplicate changes nothing; no dedupe.
     enterprises = (
         select(_points.c.id)
         .join(_outlets, _points.c.outlet_id == _outlets.c.id)
@@ -57,7 +58,7 @@ def _visible_point_ids(condition: ColumnElement[bool], stations: bool) -> Any:
     )
     if not stations:
         return enterprises
-    return union(enterprises, select(_points.c.id).where(_points.c.station_id.is_not(None)))
+    return union_all(enterprises, select(_points.c.id).where(_points.c.station_id.is_not(None)))
 
 
 def _visible_mns(condition: ColumnElement[bool], stations: bool) -> Any:
@@ -69,7 +70,7 @@ def _visible_mns(condition: ColumnElement[bool], stations: bool) -> Any:
     )
     if not stations:
         return enterprises
-    return union(enterprises, select(_points.c.mn).where(_points.c.station_id.is_not(None)))
+    return union_all(enterprises, select(_points.c.mn).where(_points.c.station_id.is_not(None)))
 
 
 def apply_scope(session: Session, principal: Principal) -> Session:
@@ -92,7 +93,13 @@ def apply_scope(session: Session, principal: Principal) -> Session:
         with_loader_criteria(
             MonitoringPoint, MonitoringPoint.id.in_(point_ids), include_aliases=True
         ),
-        with_loader_criteria(Alert, Alert.point_id.in_(point_ids), include_aliases=True),
+        # ``IS TRUE``: PostgreSQL then keeps the test as a filter over a hashed set of the
+        # points in scope (computed once) instead of a semi-join, so the alert list can walk
+        # ``ix_alerts_start_id`` and stop after a page (a join forgets the index's order and
+        # sorts every alert in the region: bench/bench_lists.py). Same rows either way.
+        with_loader_criteria(
+            Alert, Alert.point_id.in_(point_ids).is_(true()), include_aliases=True
+        ),
         with_loader_criteria(Measurement, Measurement.point_id.in_(point_ids)),
         with_loader_criteria(RawPacket, RawPacket.mn.in_(_visible_mns(condition, stations))),
     )

@@ -9,6 +9,7 @@ from ecoradar.cli import (
     audit,
     clues,
     db,
+    demo,
     fivestep,
     gateway,
     greencode,
@@ -55,6 +56,7 @@ app.add_typer(clues.app, name="clues")
 app.command("sample-city")(sample.sample_city)
 app.add_typer(simulate.app, name="simulate")
 app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
 app.command("gateway")(gateway.gateway)
 app.command("worker")(worker.worker)
 app.add_typer(users.app, name="users")

@@ -62,6 +62,7 @@ def build_gateway(
     max_frame: int = DEFAULT_MAX_FRAME,
     batch_items: int = DEFAULT_MAX_ITEMS,
     batch_delay_ms: float = DEFAULT_MAX_DELAY * 1000,
+    writers: int = 1,
     bus: BusConfig | None = None,
 ) -> Gateway:
     limits = GatewayLimits(
@@ -72,6 +73,7 @@ def build_gateway(
         max_per_address=max_per_address,
         batch_items=batch_items,
         batch_delay=batch_delay_ms / 1000,
+        writers=writers,
     )
     if bus is None:
         return Gateway(box, limits)
@@ -118,6 +120,13 @@ def gateway(
     batch_delay_ms: float = typer.Option(
         DEFAULT_MAX_DELAY * 1000, min=0, max=1000, help="Milliseconds a packet waits for company."
     ),
+    writers: int = typer.Option(
+        1,
+        min=1,
+        max=16,
+        help="Writer processes, each storing and judging the devices whose MN falls to it "
+        "(default 1; more commit side by side on PostgreSQL, given cores to spare).",
+    ),
     bus: str | None = typer.Option(
         None,
         "--bus",
@@ -154,6 +163,7 @@ def gateway(
             max_frame=max_frame,
             batch_items=batch_items,
             batch_delay_ms=batch_delay_ms,
+            writers=writers,
             bus=BusConfig.for_stream(bus, stream, partitions=partitions) if bus else None,
         )
         err.print(

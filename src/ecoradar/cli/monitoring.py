@@ -19,6 +19,7 @@ from rich.table import Table
 from ecoradar.cli.common import container, err, out, progress
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import InputError
+from ecoradar.detection.depth_pass import run_depth
 from ecoradar.hj212.gateway_process import prepare_process
 from ecoradar.monitoring import pipeline, service
 from ecoradar.monitoring.models import VALUE_FIELDS
@@ -117,7 +118,10 @@ def ingest(
                     )
             _merge(summary, parts)
         took = time.perf_counter() - began
+        depth = run_depth(box, force=True)  # clones and bunching over the complete days stored
     _report(summary)
+    if not depth.idle:
+        out.print(str(depth))
     if summary.packets:
         rate = summary.packets / took if took > 0 else float("inf")
         out.print(f"{summary.packets} packets in {took:.2f} s: {rate:,.0f} packets/s")

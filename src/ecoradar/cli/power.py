@@ -1,12 +1,16 @@
 """``ecoradar power``: the power registry (units, meters), the MQTT subscriber, and the rules
-over stored history."""
+over stored history (``detect``: the live rules a day at a time, storing; ``batch``: the
+idle-treatment rule as an engine job on DuckDB or Spark, printing)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -102,15 +106,58 @@ def detect_history(
         while day < end:
             step = min(day + timedelta(days=1), end)
             for enterprise_id in ids:
-                part = judge(box, enterprise_id, day, step)
-                total.new += part.new
-                total.grown += part.grown
-                total.findings += part.findings
+                total.add(judge(box, enterprise_id, day, step))
             day = step
     out.print(
         f"judged {len(ids)} enterprises: {total.new} new episodes, {total.grown} grown, "
-        f"{total.findings} findings",
+        f"{total.findings} findings, {total.revised} revised, {total.withdrawn} withdrawn",
         markup=False,
     )
     if enterprise and not ids:
         err.print(f"[yellow]note:[/] no meters of enterprise {escape(enterprise)}")
+
+
+@app.command("batch")
+def batch_history(
+    since: str = typer.Option(..., "--from", help="ISO 8601 (UTC without an offset)."),
+    until: str = typer.Option(..., "--to", help="ISO 8601 (UTC without an offset)."),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (in-process) or spark."),
+    master: str = typer.Option("local[2]", "--master", help="Spark master URL."),
+    enterprise: str | None = typer.Option(None, "--enterprise", help="Enterprise code."),
+    readings: Path | None = typer.Option(
+        None, "--readings", help="Read the readings (meter, at, kw) from Parquet files."
+    ),
+    export_readings: Path | None = typer.Option(
+        None, "--export-readings", help="Write the database's readings to this Parquet file."
+    ),
+) -> None:
+    """Treatment off or idling while production runs, over [--from, --to) on DuckDB or Spark
+    (the rule as an engine job; nothing stored). One JSON object per episode."""
+    from ecoradar.core.engines import ENGINES, close, connect
+    from ecoradar.power import batch
+
+    with container() as box:
+        if engine not in ENGINES:
+            raise InputError(f"--engine: {engine!r} is not one of {', '.join(ENGINES)}")
+        start, end = _when(since, "--from"), _when(until, "--to")
+        if end <= start:
+            raise InputError("--to: a time after --from")
+        with box.reading() as session:
+            inputs = batch.from_database(session, start, end, enterprise)
+    source: Any = str(readings) if readings is not None else batch.readings_frame(inputs.readings)
+    if export_readings is not None and readings is None:
+        source.to_parquet(export_readings, index=False)
+    backend = connect(engine, spark_master=master)
+    try:
+        found = batch.run_idle(
+            backend,
+            source,
+            batch.meters_frame(inputs.meters),
+            batch.roles_frame(inputs.roles),
+            start,
+            end,
+        )
+    finally:
+        close(backend)
+    for episode in found:
+        sys.stdout.write(json.dumps(episode.as_json(), ensure_ascii=False) + "\n")

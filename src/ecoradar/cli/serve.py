@@ -19,6 +19,7 @@ from ecoradar.bootstrap import Container
 from ecoradar.cli.common import container, err, out
 from ecoradar.cli.gateway import raise_open_file_limit
 from ecoradar.core import migrate
+from ecoradar.core.writes import WriteBusy
 from ecoradar.hj212.gateway import Gateway, prepare_process
 from ecoradar.power.mqtt import PowerSubscriber
 from ecoradar.problems.scheduler import run_once
@@ -39,6 +40,8 @@ async def run_scheduler(box: Container) -> None:
             report = await asyncio.to_thread(run_once, box)
             if report.findings_from_alerts or report.newly_overdue or report.escalated:
                 log.info("scheduler: %s", report)
+        except WriteBusy as exc:  # other writers held the database: the next pass catches up
+            log.warning("scheduler run put off: %s", exc)
         except Exception:
             log.exception("scheduler run failed; trying again next interval")
         await asyncio.sleep(box.settings.scheduler_interval)

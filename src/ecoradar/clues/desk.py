@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, select
+from sqlalchemy import ColumnElement, Select, String, cast, select
 from sqlalchemy.orm import Session
 
 from ecoradar.auth.principal import Principal
@@ -24,6 +24,7 @@ from ecoradar.clues.models import CLUE_CHANNELS, Clue
 from ecoradar.config import Settings
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import InputError, NotFoundError, PermissionDenied
+from ecoradar.core.paging import COUNT_CAP, capped_count
 from ecoradar.media.models import MediaFile
 from ecoradar.problems.models import CATEGORIES, STATES, Finding, Problem
 from ecoradar.problems.service import handles, visibility
@@ -207,6 +208,11 @@ class DeskPage:
     page: int
     pages: int
 
+    @property
+    def capped(self) -> bool:
+        """More than ``COUNT_CAP`` clues match: ``total`` is ``COUNT_CAP + 1``."""
+        return self.total > COUNT_CAP
+
 
 def list_desk(
     *, session: Session, principal: Principal, query: DeskQuery, per_page: int = PER_PAGE
@@ -215,7 +221,7 @@ def list_desk(
     (an old link), the last page."""
     check_desk(principal)
     base = _joined(select(Clue, Finding, Problem), _where(session, principal, query))
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = capped_count(session, base)
     pages = max(1, -(-total // per_page))
     page = min(query.page, pages)
     ordered = base.order_by(Clue.received_at.desc(), Clue.id.desc())

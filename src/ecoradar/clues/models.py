@@ -64,6 +64,7 @@ class Clue(Base):
             "satisfaction IS NULL OR (satisfaction >= 1 AND satisfaction <= 5)",
             name="satisfaction",
         ),
+        Index("ix_clues_channel_received_id", "channel", "received_at", "id"),  # lists (0029)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

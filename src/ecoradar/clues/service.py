@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ecoradar.auth.principal import Principal
@@ -16,6 +16,7 @@ from ecoradar.clues import tracking
 from ecoradar.clues.models import CLUE_CHANNELS, Clue
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import InputError, NotFoundError
+from ecoradar.core.paging import capped_count
 from ecoradar.privacy.mask import mask, mask_data
 from ecoradar.problems.models import Finding, Problem, ProblemEvent, ProblemNote
 from ecoradar.problems.service import visibility
@@ -93,7 +94,7 @@ def list_clues(
     if duplicate is not None:
         where.append(Clue.duplicate.is_(duplicate))
     base = select(Clue).join(Finding, Clue.finding_id == Finding.id).where(*where)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = capped_count(session, base)
     query = base.order_by(Clue.received_at.desc(), Clue.id.desc())
     items = list(session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     return CluePage(items, total, page, per_page)

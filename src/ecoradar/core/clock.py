@@ -5,6 +5,9 @@ A ``Clock`` is passed to whatever needs "now", so tests can move time by hand.
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Protocol
 
@@ -40,6 +43,39 @@ class FakeClock:
         if when.tzinfo is None:
             raise ValueError("FakeClock needs an aware datetime")
         self._now = when
+
+
+class ScaledClock:
+    """Time that runs ``speed`` times faster than real time from ``start``.
+
+    ``ecoradar demo`` gives this one clock to everything (the web app, the gateway, detection,
+    the scheduler and the simulated devices and people), so data never comes from its future;
+    the simulated devices use it to pace their uploads. Network timeouts and backoff stay in
+    real seconds.
+    """
+
+    def __init__(
+        self,
+        start: datetime,
+        speed: float = 1.0,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if start.tzinfo is None:
+            raise ValueError(f"a scaled clock needs an aware start, not {start.isoformat()}")
+        if not (math.isfinite(speed) and speed > 0):
+            raise ValueError(f"speed {speed} is not a positive number")
+        self.start = start
+        self.speed = speed
+        self._monotonic = monotonic
+        self._origin = monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(self._monotonic() - self._origin) * self.speed)
+
+    def real_seconds(self, simulated: timedelta) -> float:
+        """Real seconds that ``simulated`` takes (0 for a time already past)."""
+        return max(0.0, simulated.total_seconds() / self.speed)
 
 
 def utc(dt: datetime) -> datetime:

@@ -12,6 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ecoradar.detection.collapse import CollapseState, step_collapse
 from ecoradar.detection.daily import (
     HIDING_FLAGS,
     DailyMean,
@@ -53,6 +54,7 @@ class FactorState:
     """The finest reporting step seen in this series (see ``params.reporting_step``)."""
     daily: DailyMean = field(default_factory=DailyMean)
     flags: FlagCount = field(default_factory=FlagCount)
+    collapse: CollapseState = field(default_factory=CollapseState)
 
 
 @dataclass
@@ -251,6 +253,7 @@ def _factor_rules(
     spans += step_sequence(
         state.sequence, code, when, value, params, floor=max(config.floor, resolved)
     )
+    spans += step_collapse(state.collapse, config, when, value, state.step, compared)
     _sanity(spans, state, code, when, reading)
 
 

@@ -327,7 +327,8 @@ class DetectionEngine:
     def _load_clock(self, session: Session) -> None:
         if self.mode == "replay" and not self.clock.loaded:
             for point_id, last in _latest_hours(session).items():
-                self.clock.saw(point_id, last)
+                if point_id in self.configs:  # an ambient station's hours keep their own time
+                    self.clock.saw(point_id, last)
             self.clock.loaded = True
 
     # -- offline sweep -----------------------------------------------------------------------

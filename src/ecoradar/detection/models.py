@@ -22,6 +22,10 @@ Kind = Literal[
     "flag_abuse",
     "o2_anomaly",
     "time_anomaly",
+    "parameter_tampering",
+    "variance_collapse",
+    "cloned_stream",
+    "limit_bunching",
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 """Every alert kind of issue #4, in the order the documentation lists them."""
@@ -43,6 +47,8 @@ class Alert(Base):
         Index("uq_alerts_natural", "point_id", "factor", "kind", "start", unique=True),
         Index("ix_alerts_kind_start", "kind", "start"),
         Index("ix_alerts_open", "point_id", "factor", "kind", "end"),
+        Index("ix_alerts_start_id", "start", "id"),  # the list's order (0029)
+        Index("ix_alerts_updated_id", "updated_at", "id"),  # the newest change (0029)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -217,6 +217,8 @@ FACT_ORDER = (
 TIMES = frozenset({"copied_from", "last_data", "data_time", "reference_now"})
 SHOWN_APART = frozenset(
     {"rule", "limit", "parameters", "window", "values", "flagged_hours", "changed"}
+    | {"series", "other", "fit", "histogram", "window_share"}  # detection depth: own section
+    | {"changes", "between", "history", "calibrations", "readings"}  # parameter_tampering
 )
 
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select, type_coerce
+from sqlalchemy import Select, func, or_, select, true, type_coerce
 from sqlalchemy.orm import Session
 
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.db import UTCDateTime
 from ecoradar.core.errors import InputError, NotFoundError
+from ecoradar.core.paging import COUNT_CAP, capped_count
 from ecoradar.detection.models import DEVICE_LEVEL, Alert
 from ecoradar.detection.params import DEFAULTS
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet, PointLimit
@@ -128,6 +129,11 @@ class AlertPage:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def capped(self) -> bool:
+        """More than ``COUNT_CAP`` alerts match: ``total`` is ``COUNT_CAP + 1``."""
+        return self.total > COUNT_CAP
+
 
 @dataclass(frozen=True)
 class Tally:
@@ -152,19 +158,35 @@ class AlertCounts:
         )
 
 
-def _located() -> Select[Alert, str, str, str, str, str]:
+# The alert lists join the Core tables of an alert's point, outlet and enterprise, not the
+# mapped classes: a scoped session (ecoradar.auth.scope) then restricts the alerts alone, once,
+# and not each joined table again. The result is the same (an alert in scope has its point,
+# outlet and enterprise in scope), but with four copies of the region filter the planner
+# expected a 40th of the matching rows and sorted them all instead of walking
+# ``ix_alerts_start_id`` (bench/bench_lists.py).
+_points = MonitoringPoint.__table__
+_outlets = Outlet.__table__
+_enterprises = Enterprise.__table__
+
+
+def _joined(statement: _S) -> _S:
     return (
+        statement.join(_points, Alert.point_id == _points.c.id)
+        .join(_outlets, _points.c.outlet_id == _outlets.c.id)
+        .join(_enterprises, _outlets.c.enterprise_id == _enterprises.c.id)
+    )
+
+
+def _located() -> Select[Alert, str, str, str, str, str]:
+    return _joined(
         select(
             Alert,
-            MonitoringPoint.mn,
-            Enterprise.code,
-            Enterprise.name,
-            Outlet.code,
-            Outlet.name,
+            _points.c.mn,
+            _enterprises.c.code,
+            _enterprises.c.name,
+            _outlets.c.code,
+            _outlets.c.name,
         )
-        .join(MonitoringPoint, Alert.point_id == MonitoringPoint.id)
-        .join(Outlet, MonitoringPoint.outlet_id == Outlet.id)
-        .join(Enterprise, Outlet.enterprise_id == Enterprise.id)
     )
 
 
@@ -184,12 +206,12 @@ def _filtered(statement: _S, filters: AlertFilter) -> _S:
     elif filters.state == "closed":
         statement = statement.where(Alert.end.is_not(None))
     if filters.mn:
-        statement = statement.where(MonitoringPoint.mn == filters.mn)
+        statement = statement.where(_points.c.mn == filters.mn)
     if filters.query:
         pattern = "%" + _escaped(filters.query) + "%"
         statement = statement.where(
-            MonitoringPoint.mn.ilike(pattern, escape="\\")
-            | Enterprise.name.like(pattern, escape="\\")
+            _points.c.mn.ilike(pattern, escape="\\")
+            | _enterprises.c.name.like(pattern, escape="\\")
         )
     if filters.since is not None:
         statement = statement.where(or_(Alert.end.is_(None), Alert.end > filters.since))
@@ -202,20 +224,58 @@ def _rows(result: Any) -> list[AlertRow]:
     return [AlertRow(*row) for row in result]
 
 
+def _narrowed(statement: _S, filters: AlertFilter) -> _S:
+    """``statement`` over alerts (alone) narrowed to the ones the lists show: ``filters``,
+    and only enterprises' points (an ambient station's point has no outlet, so the lists'
+    inner joins leave its alerts out). The joins themselves only when a filter needs them:
+    without them a deep page skips alerts without looking up their point, outlet and
+    enterprise."""
+    if filters.mn or filters.query:
+        return _filtered(_joined(statement), filters)
+    with_outlet = select(_points.c.id).where(_points.c.outlet_id.is_not(None))
+    return _filtered(statement.where(Alert.point_id.in_(with_outlet).is_(true())), filters)
+
+
+def _places(session: Session, point_ids: set[int]) -> dict[int, tuple[str, str, str, str, str]]:
+    """The MN, enterprise code and name, outlet code and name of each of ``point_ids`` (the
+    points of alerts already read through the session's scope)."""
+    if not point_ids:
+        return {}
+    statement = select(
+        _points.c.id,
+        _points.c.mn,
+        _enterprises.c.code,
+        _enterprises.c.name,
+        _outlets.c.code,
+        _outlets.c.name,
+    ).select_from(
+        _points.join(_outlets, _points.c.outlet_id == _outlets.c.id).join(
+            _enterprises, _outlets.c.enterprise_id == _enterprises.c.id
+        )
+    )
+    rows = session.execute(statement.where(_points.c.id.in_(sorted(point_ids))))
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
 def search_alerts(
     *, session: Session, filters: AlertFilter, page: int = 1, per_page: int = 50
 ) -> AlertPage:
-    """One page of the alerts matching ``filters``, newest start first."""
+    """One page of the alerts matching ``filters``, newest start first.
+
+    The page's alerts are read alone (walking ``ix_alerts_start_id`` backwards), then their
+    points' names for those alerts only."""
     page = max(1, page)
     per_page = min(max(1, per_page), 500)
-    statement = _filtered(_located(), filters)
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = session.execute(
-        statement.order_by(Alert.start.desc(), Alert.id.desc())
+    total = capped_count(session, _narrowed(select(Alert.id), filters))
+    alerts = session.scalars(
+        _narrowed(select(Alert), filters)
+        .order_by(Alert.start.desc(), Alert.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
-    )
-    return AlertPage(_rows(rows), total, page, per_page)
+    ).all()
+    places = _places(session, {alert.point_id for alert in alerts})
+    items = [AlertRow(alert, *places[alert.point_id]) for alert in alerts]
+    return AlertPage(items, total, page, per_page)
 
 
 def alert_by_id(*, session: Session, alert_id: int) -> AlertRow:
@@ -251,13 +311,8 @@ def alert_windows(
 def count_alerts(*, session: Session, filters: AlertFilter) -> AlertCounts:
     """Alerts matching ``filters`` by kind and by severity, open and closed."""
     is_open = Alert.end.is_(None)
-    statement = _filtered(
-        select(Alert.kind, Alert.severity, is_open, func.count())
-        .select_from(Alert)
-        .join(MonitoringPoint, Alert.point_id == MonitoringPoint.id)
-        .join(Outlet, MonitoringPoint.outlet_id == Outlet.id)
-        .join(Enterprise, Outlet.enterprise_id == Enterprise.id),
-        filters,
+    statement = _narrowed(
+        select(Alert.kind, Alert.severity, is_open, func.count()).select_from(Alert), filters
     ).group_by(Alert.kind, Alert.severity, is_open)
     kinds: dict[str, list[int]] = {}
     severities: dict[str, list[int]] = {}

@@ -247,12 +247,16 @@ def list_codes(
     order: Order = "score",
     limit: int = 100,
     offset: int = 0,
+    colour_since: datetime | None = None,
 ) -> CodePage:
     """Codes ``principal`` may see, by score (``score``: worst first; ``-score``: best first),
-    optionally of one colour and one region's subtree."""
+    optionally of one colour and one region's subtree; ``colour_since``: only codes that took
+    their colour at or after that instant (e.g. turned red this week)."""
     query = _codes(principal)
     if colour is not None:
         query = query.where(GreenCode.colour == colour)
+    if colour_since is not None:
+        query = query.where(GreenCode.colour_since >= colour_since)
     if region_code is not None:
         regions = scope_region(session=session, principal=principal, code=region_code)
         query = query.where(Enterprise.region_id.in_(sorted(regions)))

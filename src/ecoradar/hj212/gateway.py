@@ -28,13 +28,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import zlib
 from typing import TYPE_CHECKING
 
 from ecoradar.bootstrap import Container
 from ecoradar.hj212.codec import decode
 from ecoradar.hj212.codes import Command
 from ecoradar.hj212.errors import HJ212Error
-from ecoradar.hj212.gateway_limits import GatewayCounters, GatewayLimits, PeerGuard, Rate
+from ecoradar.hj212.gateway_limits import (
+    GatewayCounters,
+    GatewayLimits,
+    PeerGuard,
+    Rate,
+)
 from ecoradar.hj212.gateway_process import prepare_process, require_full_sync
 from ecoradar.hj212.gateway_recovery import Gap, GapTracker, latest_hours
 from ecoradar.hj212.gateway_rules import REFUSED, answers, refusal
@@ -95,18 +101,26 @@ class Gateway:
         if full_sync and bus is None:
             require_full_sync(container.engine)
         in_process = write is None and bus is None
-        self.writer = WriterProcess(container) if in_process and writer_process else None
-        """Writes (and detection) in a child process; ``None``: in this process's writer
-        thread (``write`` given, or ``writer_process=False``), or by workers (``bus``)."""
-        detect = self.writer is None and bus is None
+        count = 0
+        if in_process and writer_process:
+            count = self.limits.writers
+        self.writers = [WriterProcess(container) for _ in range(count)]
+        """Writes (and detection) in child processes, each for the devices whose MN falls to
+        it (:meth:`submit`); none: in this process's writer thread (``write`` given, or
+        ``writer_process=False``), or by workers (``bus``)."""
+        self.writer = self.writers[0] if self.writers else None
+        detect = not self.writers and bus is None
         self.intake = Intake(container, mode="live", detect=detect)
         with container.reading() as session:
             self.recovery = GapTracker(latest_hours(session))
-        self.batcher = Batcher(
-            write or bus or self.writer or self.intake.write,
-            max_items=self.limits.batch_items,
-            max_delay=self.limits.batch_delay,
-        )
+        sinks: list[Write] = list(self.writers) or [write or bus or self.intake.write]
+        self.batchers = [
+            Batcher(sink, max_items=self.limits.batch_items, max_delay=self.limits.batch_delay)
+            for sink in sinks
+        ]
+        """One group commit per writer: a device's packets always go to the same one, in
+        order."""
+        self.batcher = self.batchers[0]
         self.counters = GatewayCounters()
         self.guard = PeerGuard(self.limits, self.counters.totals)
         self.sessions: set[DeviceSession] = set()
@@ -122,11 +136,12 @@ class Gateway:
     async def start(self, host: str, port: int) -> None:
         """Listen on ``host``:``port`` (0 picks a free port, see :attr:`port`)."""
         loop = asyncio.get_running_loop()
-        if self.writer is not None:
-            self.writer.start()  # forked before any socket of ours exists
+        for writer in self.writers:
+            writer.start()  # forked before any socket of ours exists
         if self.bus is not None:
             await self.bus.start()
-        self.batcher.start()
+        for batcher in self.batchers:
+            batcher.start()
         limits = SessionLimits(
             max_frame=self.limits.max_frame,
             idle_timeout=self.limits.idle_timeout,
@@ -166,14 +181,15 @@ class Gateway:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await self.batcher.drain()
+        await asyncio.gather(*(batcher.drain() for batcher in self.batchers))
         for session in list(self.sessions):
             session.close()
         for _ in range(3):
             await asyncio.sleep(0)  # connection_lost: cut frames are archived too
-        await self.batcher.close()
-        if self.writer is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+        await asyncio.gather(*(batcher.close() for batcher in self.batchers))
+        loop = asyncio.get_running_loop()
+        for writer in self.writers:
+            await loop.run_in_executor(None, writer.close)
         if self.bus is not None:
             await self.bus.close()
         self.accepting = False
@@ -183,8 +199,10 @@ class Gateway:
         assert self.limits.directory_refresh is not None
         while True:
             await asyncio.sleep(self.limits.directory_refresh)
-            try:  # in the writer's thread: never while a write uses the detection state
-                await self.batcher.run_in_worker(self._reload)
+            try:  # in each writer's thread: never while a write uses the detection state
+                await self.batcher.run_in_worker(self.intake.reload_directory)
+                for batcher, writer in zip(self.batchers, self.writers, strict=False):
+                    await batcher.run_in_worker(writer.reload)
             except Exception:
                 log.exception("reloading the device directory failed; keeping the old one")
 
@@ -199,12 +217,20 @@ class Gateway:
             except Exception:
                 log.exception("the offline sweep failed; trying again later")
 
-    def _reload(self) -> None:
-        self.intake.reload_directory()
-        if self.writer is not None:
-            self.writer.reload()
-
     # -- called by sessions ------------------------------------------------------------------
+
+    def submit(self, received: Received) -> asyncio.Future[None]:
+        """Hand ``received`` to its writer's group commit; the future resolves once stored."""
+        return self.batchers[self.shard(received.verdict.mn)].submit(received)
+
+    def shard(self, mn: str | None) -> int:
+        """The writer (index into :attr:`batchers`) of the device ``mn``: always the same one,
+        so a device's values are stored and judged in the order they came, as with one
+        writer. Frames without an MN go to the first."""
+        count = len(self.batchers)
+        if count == 1 or not mn:
+            return 0
+        return zlib.crc32(mn.encode()) % count
 
     def admit(self, session: DeviceSession) -> bool:
         """A new connection: whether it may stay (the connection limits, in all and from its

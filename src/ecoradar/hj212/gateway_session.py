@@ -203,7 +203,7 @@ class DeviceSession(asyncio.Protocol):
             return  # the gateway is stopping: not stored, so not answered
         archived = self.gateway.archives(self, received)
         if archived:
-            future = self.gateway.batcher.submit(received)
+            future = self.gateway.submit(received)
         else:  # a refused frame beyond the archive limits: answered in turn, not stored
             future = self._loop.create_future()
             future.set_result(None)

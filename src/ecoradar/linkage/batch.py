@@ -18,13 +18,16 @@ neighbourhoods are listed beside it (:func:`disks_frame`), since neither engine 
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from ecoradar.core.clock import CHINA_TZ
+from ecoradar.core.engines import ENGINES as ENGINES  # where the engines come from (shared)
+from ecoradar.core.engines import Engine as Engine
+from ecoradar.core.engines import close as close
+from ecoradar.core.engines import connect as connect
 from ecoradar.linkage.hotspots_rules import (
     DEFAULT_SETTINGS,
     Event,
@@ -41,8 +44,6 @@ if TYPE_CHECKING:
     import pandas as pd
     from ibis.backends import BaseBackend
 
-Engine = Literal["duckdb", "spark"]
-ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 ORIGIN = date(2000, 1, 1)
 """Day 0 of the ``day`` column (China calendar)."""
 
@@ -132,45 +133,6 @@ class DayHotspots:
     day: date
     """The day the window ends before (the search as of that day's China midnight)."""
     hot: list[Neighbourhood]
-
-
-def connect(engine: Engine, *, spark_master: str = "local[1]") -> BaseBackend:
-    """An Ibis backend: DuckDB in memory, or a Spark session (``local[N]`` on this machine,
-    or a cluster's master URL)."""
-    import ibis
-
-    if engine == "duckdb":
-        return ibis.duckdb.connect()
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master(spark_master)
-        .appName("ecoradar-linkage")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="ecoradar-spark-"))
-        .getOrCreate()
-    )
-    return ibis.pyspark.connect(session)
-
-
-def close(backend: BaseBackend) -> None:
-    """Disconnect; for Spark also stop the session and the JVM's gateway (its sockets)."""
-    backend.disconnect()
-    if backend.name == "pyspark":
-        from pyspark import SparkContext
-
-        gateway = SparkContext._gateway
-        if gateway is not None:
-            process = getattr(gateway, "proc", None)
-            gateway.shutdown()
-            gateway.close()
-            if process is not None:  # the JVM ends when its standard input closes
-                process.stdin.close()
-                process.wait(timeout=60)
-            SparkContext._gateway = None
-            SparkContext._jvm = None
 
 
 def run_hotspots(

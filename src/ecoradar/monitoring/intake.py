@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final, Literal
 
+from ecoradar.analysers.parse import ParameterRow, parameter_rows
 from ecoradar.hj212.codec import decode
 from ecoradar.hj212.errors import HJ212Error
 from ecoradar.hj212.packet import LENIENT, DecodeOptions, Packet
@@ -67,6 +68,8 @@ class Verdict:
     cn: str | None = None
     qn: str | None = None
     data_time: datetime | None = None
+    parameters: list[ParameterRow] = field(default_factory=list)
+    """Analyser parameters of a CN=3020 upload (``ecoradar.analysers``)."""
 
 
 def peek_mn(frame: bytes) -> str | None:
@@ -186,8 +189,14 @@ def assess(frame: bytes, directory: Mapping[str, Device], received_at: datetime)
             data_time=data_time,
         )
     rows, bad = measurement_rows(packet, device.point_id, received_at)
-    outcome: Outcome = "stored" if rows else "message"
-    return Verdict(outcome, packet.mn, packet, device, None, None, rows, bad, cn, qn, data_time)
+    try:
+        parameters = parameter_rows(packet, device.point_id, received_at)
+    except HJ212Error as exc:
+        return Verdict("refused", packet.mn, packet, device, exc.reason.value, exc.detail, cn=cn)
+    outcome: Outcome = "stored" if rows or parameters else "message"
+    return Verdict(
+        outcome, packet.mn, packet, device, None, None, rows, bad, cn, qn, data_time, parameters
+    )
 
 
 class Judge:

@@ -18,6 +18,7 @@ from itertools import chain, islice
 
 from sqlalchemy.orm import Session
 
+from ecoradar.analysers.check import detect_tampering
 from ecoradar.bootstrap import Container
 from ecoradar.core.writes import retrying
 from ecoradar.detection.engine import DetectionEngine, Mode, PacketHours, load_configs
@@ -107,7 +108,10 @@ class Intake:
                 with self.container.transaction() as session:
                     if engine is not None and prepared.hourly:
                         self._detect(engine, session, prepared, lookahead)
-                    return write_prepared(session, prepared)
+                    result = write_prepared(session, prepared)
+                    if engine is not None and prepared.parameters:
+                        self._detect_parameters(session, prepared)
+                    return result
             except BaseException:
                 if engine is not None:  # its state ran ahead of the store: rebuild what it saw
                     engine.forget({point_id for _, point_id, _, _ in prepared.hourly})
@@ -129,6 +133,11 @@ class Intake:
         for (index, _, _, _), reason in zip(prepared.hourly, held, strict=True):
             if reason:
                 prepared.hold_back(index, reason)
+
+    def _detect_parameters(self, session: Session, prepared: PreparedBatch) -> None:
+        """``parameter_tampering`` on the analysers that reported parameters in this batch."""
+        keys = {(row[0], row[1]) for row in prepared.parameters}
+        detect_tampering(session=session, keys=keys, now=self.container.clock.now())
 
     def sweep(self) -> int:
         """Open offline alerts for silent devices (see ``DetectionEngine.sweep``)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ecoradar.analysers.parse import SITE_INFO_CN, ParameterRow, recover_parameters
 from ecoradar.monitoring.intake import ROW_DATA_TIME, MeasurementRow, Verdict
 
 RAW_COLUMNS = (
@@ -74,6 +75,8 @@ class PreparedBatch:
     bad_values: int = 0
     held: set[int] = field(default_factory=set)
     """Frames whose values are held back (archived as ``quarantined``, rows not written)."""
+    parameters: list[ParameterRow] = field(default_factory=list)
+    """Analyser parameters of the batch's CN=3020 uploads (``ecoradar.analysers``)."""
 
     def __len__(self) -> int:
         return len(self.raws)
@@ -160,6 +163,8 @@ def prepare_batch(batch: Sequence[Received], dialect: str) -> PreparedBatch:
                 first: MeasurementRow = measured[0]
                 hourly.append((index, device.point_id, first[ROW_DATA_TIME], item.received_at))
         ends.append(len(rows))
+        if outcome == "stored" and device is not None and cn == SITE_INFO_CN:
+            prepared.parameters.extend(recover_parameters(verdict, frame, item.received_at))
     prepared.bad_values = bad
     return prepared
 

@@ -19,6 +19,7 @@ import psycopg
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
+from ecoradar.analysers.service import store_parameters
 from ecoradar.hj212.packet import DecodeOptions
 from ecoradar.monitoring.intake import MEASUREMENT_COLUMNS, Device
 from ecoradar.monitoring.models import Measurement, RawPacket
@@ -86,6 +87,8 @@ def write_prepared(session: Session, prepared: PreparedBatch) -> BatchResult:
     result = BatchResult(packets=len(prepared), outcomes=+prepared.outcomes)
     if not prepared.raws:
         return result
+    if prepared.parameters:  # CN=3020 analyser parameters (ecoradar.analysers)
+        store_parameters(session=session, rows=prepared.parameters)
     rows = prepared.stored_rows()
     result.rows_offered = len(rows)
     connection = session.connection()

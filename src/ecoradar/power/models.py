@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     PrimaryKeyConstraint,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -109,7 +110,8 @@ class PowerReading(Base):
 class PowerEpisode(Base):
     """A stretch of time in which a rule held: ``subject`` is the treatment facility's code
     (``treatment_idle``) or the monitoring point's MN (``monitoring_offline``). Stored once it
-    lasts ``rules.MIN_EPISODE``; it grows while the condition lasts, and becomes one finding."""
+    lasts ``rules.MIN_EPISODE``; it grows while the condition lasts, and becomes one finding.
+    Late readings re-judge it: it may shrink, be split, or be withdrawn (never deleted)."""
 
     __tablename__ = "power_episodes"
     __table_args__ = (
@@ -131,3 +133,9 @@ class PowerEpisode(Base):
     facts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set when readings that came late showed the rule did not hold (``power.revise``):
+    the episode and its finding stay, marked, with ``withdrawn_reason``."""
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    split_from: Mapped[int | None] = mapped_column(Integer)
+    """The episode this one was split off when late readings broke it in two."""

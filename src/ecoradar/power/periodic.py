@@ -48,13 +48,15 @@ class PowerPass:
 
     @property
     def idle(self) -> bool:
-        return self.skipped or self.report is None or not (self.report.new or self.report.grown)
+        r = self.report
+        return self.skipped or r is None or not (r.new or r.grown or r.revised or r.withdrawn)
 
     def __str__(self) -> str:
         r = self.report or Report()
         return (
             f"power: {self.enterprises} metered enterprise(s) judged, {r.new} new episode(s), "
-            f"{r.grown} grown, {r.findings} finding(s)"
+            f"{r.grown} grown, {r.revised} revised, {r.withdrawn} withdrawn, "
+            f"{r.findings} finding(s)"
         )
 
 
@@ -67,7 +69,5 @@ def run_power(box: Container) -> PowerPass:
     total = Report()
     for enterprise, _ in metered:
         part = judge(box, enterprise.id, now - LOOK_BACK, now)
-        total.new += part.new
-        total.grown += part.grown
-        total.findings += part.findings
+        total.add(part)
     return PowerPass(enterprises=len(metered), report=total)

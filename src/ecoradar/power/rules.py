@@ -239,8 +239,10 @@ def treatment_idle(
     treatment: Sequence[Sequence[Span]],
     start: datetime,
     end: datetime,
+    shortest: timedelta = MIN_EPISODE,
 ) -> list[Found]:
-    """Episodes of ``facility`` off or idling while a production meter it serves runs."""
+    """Episodes of ``facility`` off or idling while a production meter it serves runs
+    (lasting ``shortest`` or more; 0: every stretch, for re-judging)."""
     n = len(production)
 
     def condition(states: list[str | None]) -> tuple[bool | None, str]:
@@ -254,7 +256,7 @@ def treatment_idle(
     return [
         Found("treatment_idle", facility, r.start, r.end, "idle" if "idle" in r.values else "off")
         for r in found
-        if r.end - r.start >= MIN_EPISODE
+        if r.end - r.start >= shortest
     ]
 
 
@@ -264,9 +266,10 @@ def monitoring_offline(
     monitoring: Sequence[Span],
     start: datetime,
     end: datetime,
+    shortest: timedelta = MIN_EPISODE,
 ) -> list[Found]:
     """Episodes of production running while point ``mn`` sent nothing; judge [start, end)
-    with ``end`` at most now less ``MONITORING_SETTLE``."""
+    with ``end`` at most now less ``MONITORING_SETTLE`` (``shortest`` as above)."""
     n = len(production)
 
     def condition(states: list[str | None]) -> tuple[bool | None, str]:
@@ -279,7 +282,7 @@ def monitoring_offline(
     return [
         Found("monitoring_offline", mn, r.start, r.end, "silent")
         for r in found
-        if r.end - r.start >= MIN_EPISODE
+        if r.end - r.start >= shortest
     ]
 
 

@@ -27,6 +27,10 @@ class ReadingsResult(BaseModel):
     duplicates: int
     episodes: int
     findings: int
+    revised: int = 0
+    """Stored episodes shortened, moved or split by these (late) readings."""
+    withdrawn: int = 0
+    """Stored episodes (and their findings) withdrawn: re-judged, no violation any more."""
 
 
 class MeterRead(BaseModel):

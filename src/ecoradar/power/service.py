@@ -328,13 +328,14 @@ def latest_reading(session: Session, enterprise_id: int) -> datetime | None:
 def episodes(
     *, session: Session, enterprise_id: int, start: datetime, end: datetime
 ) -> list[PowerEpisode]:
-    """The enterprise's episodes overlapping [start, end), oldest first."""
+    """The enterprise's episodes overlapping [start, end), oldest first (not the withdrawn)."""
     return list(
         session.scalars(
             select(PowerEpisode)
             .join(Enterprise, PowerEpisode.enterprise_id == Enterprise.id)
             .where(
                 PowerEpisode.enterprise_id == enterprise_id,
+                PowerEpisode.withdrawn_at.is_(None),
                 PowerEpisode.start < end,
                 PowerEpisode.end > start,
             )

@@ -62,6 +62,8 @@ def post_readings(
         duplicates=result.duplicates,
         episodes=result.report.new,
         findings=result.report.findings,
+        revised=result.report.revised,
+        withdrawn=result.report.withdrawn,
     )
 
 

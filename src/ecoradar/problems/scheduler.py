@@ -10,9 +10,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoradar.analysers.check import run_tampering
 from ecoradar.audit import anchor
 from ecoradar.audit.service import record as audit
 from ecoradar.bootstrap import Container
+from ecoradar.detection.depth_pass import run_depth
 from ecoradar.greencode.periodic import run_greencode
 from ecoradar.greencode.stale import mark as mark_stale
 from ecoradar.linkage.hotspots import run_hotspots
@@ -52,6 +54,10 @@ class SchedulerReport:
     """What the hourly hotspot search did (``ecoradar.linkage.hotspots``)."""
     power: str = ""
     """What the hourly power pass did (``ecoradar.power.periodic``)."""
+    depth: str = ""
+    """What the daily clone and bunching passes did (``ecoradar.detection.depth_pass``)."""
+    tampering: str = ""
+    """What the parameter tampering pass did (``ecoradar.analysers.check``)."""
 
     def __str__(self) -> str:
         return (
@@ -68,6 +74,8 @@ class SchedulerReport:
                 self.power,
                 self.reminders,
                 self.greencode,
+                self.depth,
+                self.tampering,
             )
             if part
         )
@@ -184,6 +192,10 @@ def run_once(container: Container, *, alert_batch: int = 500) -> SchedulerReport
         check_deadlines(session=session, policy=policy, now=container.clock.now(), report=part)
         return part
 
+    depth = run_depth(container)  # clones and bunching, once a China day is complete
+    report.depth = "" if depth.idle else str(depth)
+    tampering = run_tampering(container)  # open alerts whose readings were still coming
+    report.tampering = "" if tampering.idle else str(tampering)
     while True:
         count = container.write(promote, what="the scheduler (alerts)")
         report.findings_from_alerts += count

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from ecoradar.audit.service import record_by
@@ -32,6 +32,7 @@ from ecoradar.problems.models import (
 )
 from ecoradar.problems.policy import Policy
 from ecoradar.problems.workflow import (
+    OPEN_STATES,
     Action,
     Actor,
     Payload,
@@ -127,6 +128,9 @@ class ProblemFilter:
     enterprise_id: int | None = None
     overdue: bool | None = None
     q: str | None = None
+    due_between: tuple[datetime, datetime] | None = None
+    """Open, not flagged overdue, the running deadline (acceptance while reported, else
+    handling) after the first instant and at or before the second (``due_soon``)."""
 
     def check(self) -> None:
         for state in self.state:
@@ -136,6 +140,27 @@ class ProblemFilter:
             raise InputError(f"category: {self.category!r} is not one of {', '.join(CATEGORIES)}")
         if self.channel is not None and self.channel not in CHANNELS:
             raise InputError(f"channel: {self.channel!r} is not one of {', '.join(CHANNELS)}")
+
+
+DUE_SOON = timedelta(days=2)
+"""How near a deadline is "due soon" (the officer home and the queue's filter)."""
+
+
+def due_soon(now: datetime) -> tuple[datetime, datetime]:
+    """``ProblemFilter.due_between`` for the deadlines running out within ``DUE_SOON``."""
+    return now, now + DUE_SOON
+
+
+def _due_between(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    running = case(
+        (Problem.state == "reported", Problem.acceptance_due), else_=Problem.handling_due
+    )
+    return [
+        Problem.state.in_(sorted(s.value for s in OPEN_STATES)),
+        Problem.overdue_since.is_(None),
+        running > start,
+        running <= end,
+    ]
 
 
 @dataclass(frozen=True)
@@ -175,6 +200,8 @@ def list_problems(
         where.append(Problem.overdue_since.is_not(None))
     elif filters.overdue is False:
         where.append(Problem.overdue_since.is_(None))
+    if filters.due_between is not None:
+        where.extend(_due_between(*filters.due_between))
     order = (Problem.overdue_since.is_(None), Problem.reported_at.desc(), Problem.id.desc())
     needle = (filters.q or "").strip()[:100]
     if needle and not sees_originals(principal):

@@ -12,8 +12,6 @@ naming the file, the line (header = line 1), the column and the reason, and noth
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,20 +21,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoradar.audit.service import record as audit
-from ecoradar.core.coords import CRS_NAMES, to_wgs84
+from ecoradar.core.coords import to_wgs84
 from ecoradar.core.errors import ImportRefused, RowError
 from ecoradar.core.tables import Row, Table, read_table
 from ecoradar.registry.models import Enterprise
+from ecoradar.selfcheck import fields
+from ecoradar.selfcheck.fields import YES
 from ecoradar.selfcheck.models import ControlPoint, PointType
-from ecoradar.selfcheck.schedule import Schedule, ScheduleError, parse_schedule
+from ecoradar.selfcheck.schedule import Schedule
 from ecoradar.selfcheck.templates import ensure_defaults
 
 COLUMNS = ("enterprise_code", "point_code", "type", "name", "longitude", "latitude", "schedule")
 OPTIONAL = ("crs", "working_days_only")
-POINT_CODE = re.compile(r"^[0-9A-Za-z_\-.]{1,64}$")
-NAME_MAX = 200
-YES = {"yes", "y", "true", "1", "是"}
-NO = {"", "no", "n", "false", "0", "否"}
 
 
 @dataclass(frozen=True)
@@ -52,14 +48,6 @@ class PointRecord:
     schedule: Schedule
 
 
-def _number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def check_rows(
     table: Table, *, enterprise_codes: set[str], type_codes: set[str]
 ) -> tuple[list[PointRecord], list[RowError]]:
@@ -73,38 +61,38 @@ def check_rows(
 
     for row in table.rows:
         before = len(errors)
+
+        def check(column: str, problem: str | None, row: Row = row) -> None:
+            if problem is not None:
+                refuse(row, column, problem)
+
         enterprise = row.get("enterprise_code").upper()
         if enterprise not in enterprise_codes:
             refuse(row, "enterprise_code", f"unknown enterprise {enterprise!r}")
         code = row.get("point_code")
-        if not POINT_CODE.match(code):
-            refuse(row, "point_code", f"{code!r} is not a code (1-64 letters, digits, _ - .)")
+        code_problem = fields.point_code_problem(code)
+        if code_problem is not None:
+            refuse(row, "point_code", code_problem)
         elif (enterprise, code) in first_line:
             line = first_line[(enterprise, code)]
             refuse(row, "point_code", f"point {code} of {enterprise} already on line {line}")
         first_line.setdefault((enterprise, code), row.line)
         type_code = row.get("type").lower()
-        if type_code not in type_codes:
-            refuse(row, "type", f"unknown type {type_code!r}; use {', '.join(sorted(type_codes))}")
+        check("type", fields.type_problem(type_code, type_codes))
         name = row.get("name")
-        if not name or len(name) > NAME_MAX:
-            refuse(row, "name", f"required, at most {NAME_MAX} characters")
+        check("name", fields.name_problem(name))
         crs = (row.get("crs") or "wgs84").lower()
-        if crs not in CRS_NAMES:
-            refuse(row, "crs", f"unknown coordinate system {crs!r}; use wgs84, gcj02 or bd09")
-        lon, lat = _number(row.get("longitude")), _number(row.get("latitude"))
-        if lon is None or not -180 <= lon <= 180:
-            refuse(row, "longitude", f"{row.get('longitude')!r} is not a longitude")
-        if lat is None or not -90 <= lat <= 90:
-            refuse(row, "latitude", f"{row.get('latitude')!r} is not a latitude")
+        check("crs", fields.crs_problem(crs))
+        lon, lon_problem = fields.longitude_of(row.get("longitude"))
+        check("longitude", lon_problem)
+        lat, lat_problem = fields.latitude_of(row.get("latitude"))
+        check("latitude", lat_problem)
         flag = row.get("working_days_only").lower()
-        if flag not in YES | NO:
-            refuse(row, "working_days_only", f"{flag!r} is not yes or no")
-        schedule: Schedule | None = None
-        try:
-            schedule = parse_schedule(row.get("schedule"), working_days_only=flag in YES)
-        except ScheduleError as exc:
-            refuse(row, "schedule", str(exc))
+        check("working_days_only", fields.flag_problem(flag))
+        schedule, schedule_problem = fields.schedule_of(
+            row.get("schedule"), working_days_only=flag in YES
+        )
+        check("schedule", schedule_problem)
         if len(errors) > before or lon is None or lat is None or schedule is None:
             continue
         wlon, wlat = to_wgs84(lon, lat, crs)

@@ -89,6 +89,7 @@ def add_point_type(
     actor: str,
     name_en: str = "",
     items: object = None,
+    actor_user_id: int | None = None,
 ) -> PointType:
     """A new control point type (administrators) with its checklist's version 1."""
     ensure_defaults(session=session, now=now)
@@ -116,6 +117,7 @@ def add_point_type(
         entity_type="selfcheck_point_type",
         entity_id=point_type.id,
         after={"code": code, "name": point_type.name, "category": category},
+        actor_user_id=actor_user_id,
     )
     return point_type
 
@@ -166,6 +168,7 @@ def issue_version(
     now: datetime,
     actor: str,
     name: str | None = None,
+    actor_user_id: int | None = None,
 ) -> Issued:
     """Store ``items`` as the next version of the type's checklist, unless they equal the
     current version (then nothing changes)."""
@@ -197,6 +200,7 @@ def issue_version(
         entity_id=template.id,
         before={"version": current.version},
         after={"version": version.version, "items": [i.code for i in parsed]},
+        actor_user_id=actor_user_id,
     )
     return Issued(version, created=True)
 

@@ -6,48 +6,20 @@ Pure but for :class:`SimClock` reading the monotonic clock (or the function it i
 
 from __future__ import annotations
 
-import math
 import random
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ecoradar.core.clock import CHINA_TZ
+from ecoradar.core.clock import CHINA_TZ, ScaledClock
 
 _CST_EPOCH = datetime(1970, 1, 1, tzinfo=CHINA_TZ)
 _ZERO = timedelta(0)
 
 
-class SimClock:
-    """Simulated time: ``start`` when created, then ``speed`` simulated seconds per real second.
-
-    With ``speed=60`` a simulated minute passes every real second, so a demo shows hours of data
-    in minutes. Network timeouts and backoff stay in real seconds.
-    """
-
-    def __init__(
-        self,
-        start: datetime,
-        speed: float = 1.0,
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if start.tzinfo is None:
-            raise ValueError(f"SimClock needs an aware start, not {start.isoformat()}")
-        if not (math.isfinite(speed) and speed > 0):
-            raise ValueError(f"speed {speed} is not a positive number")
-        self.start = start
-        self.speed = speed
-        self._monotonic = monotonic
-        self._origin = monotonic()
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=(self._monotonic() - self._origin) * self.speed)
-
-    def real_seconds(self, simulated: timedelta) -> float:
-        """Real seconds that ``simulated`` takes (0 for a time already past)."""
-        return max(0.0, simulated.total_seconds() / self.speed)
+SimClock = ScaledClock
+"""Simulated time: ``start`` when created, then ``speed`` simulated seconds per real second
+(with ``speed=60`` a simulated minute passes every real second)."""
 
 
 def floor_time(when: datetime, step: timedelta) -> datetime:

@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 
 from ecoradar.auth import passwords
 from ecoradar.auth import service as accounts
+from ecoradar.auth.models import User
 from ecoradar.auth.principal import Principal
 from ecoradar.bootstrap import Container
-from ecoradar.core.clock import FakeClock
+from ecoradar.core.clock import Clock, FakeClock
 from ecoradar.media.inspect import MediaLimits
 from ecoradar.media.service import store_upload
 from ecoradar.problems.intake import FindingIn, record_finding
@@ -48,9 +49,10 @@ Act = Callable[[datetime], None]
 
 class Agenda:
     """Acts to run at given times, in time order, each with the fake clock set to its time
-    (never backwards: an act due in the past runs now)."""
+    (never backwards: an act due in the past runs now). On a clock that runs by itself (the
+    demo's), an act runs at the clock's time once it is due."""
 
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._heap: list[tuple[datetime, int, Act]] = []
         self._order = itertools.count()
@@ -64,7 +66,8 @@ class Agenda:
         while self._heap and self._heap[0][0] < until:
             when, _, act = heapq.heappop(self._heap)
             now = max(when, self.clock.now())
-            self.clock.set(now)
+            if isinstance(self.clock, FakeClock):
+                self.clock.set(now)
             act(now)
             ran += 1
         return ran
@@ -102,35 +105,31 @@ class Cast:
 
 
 def make_cast(box: Container) -> Cast:
-    """Create the officer and the enterprise users (one password hash for all: hashing is
-    slow, and nobody logs in)."""
+    """The officer and the enterprise users, created when missing (one password hash for
+    all: hashing is slow, and nobody logs in); a demo started again finds them made."""
     secret = secrets.token_urlsafe(18)
     hashed = passwords.prepare(secret, username="sim-officer")
     now = box.clock.now()
     with box.transaction() as session:
+        made = {
+            u.username: u for u in session.scalars(select(User).where(User.username.like("sim-%")))
+        }
+
+        def user(username: str, **fields: Any) -> User:
+            if username in made:
+                return made[username]
+            return accounts.create_user(
+                session=session, username=username, password=hashed, now=now, **fields
+            )
+
         city = session.scalar(select(Region).where(Region.level == "city").order_by(Region.code))
         assert city is not None, "the simulated city has no city region"
-        officer = accounts.create_user(
-            session=session,
-            username="sim-officer",
-            role="officer",
-            password=hashed,
-            now=now,
-            display_name="模拟执法人员",
-            region=city.code,
-        )
+        officer = user("sim-officer", role="officer", display_name="模拟执法人员", region=city.code)
         found = session.execute(
             select(Enterprise.id, Enterprise.code, Enterprise.latitude, Enterprise.longitude)
         ).all()
         users = {
-            eid: accounts.create_user(
-                session=session,
-                username=f"sim-{code.lower()}",
-                role="enterprise",
-                password=hashed,
-                now=now,
-                enterprise=code,
-            )
+            eid: user(f"sim-{code.lower()}", role="enterprise", enterprise=code)
             for eid, code, _, _ in found
         }
         officer_p = accounts.principal_of(session=session, user=officer)
@@ -171,6 +170,9 @@ class Case:
     rng: random.Random = field(default_factory=random.Random)
     until_verdict: bool = False
     """Stop after the on-site verdict (confirmed or unfounded)."""
+    own_rectification: bool = False
+    """The enterprise's people report the rectification themselves (the demo's enterprise
+    account): the simulation stops at the order and takes up the closure once reported."""
 
 
 DELAYS: dict[str, tuple[float, float]] = {
@@ -198,6 +200,8 @@ class Handling:
         self.active: set[int] = set()
         """Cases with a step on the agenda."""
         self.settled: set[int] = set()
+        self.passed: set[int] = set()
+        """Problems left to people (the demo's officer)."""
         """Cases followed until the verdict, which has been given."""
 
     def open(self, case: Case, when: datetime) -> None:
@@ -287,6 +291,8 @@ class Handling:
                 self._order(session, case, now)
         elif problem.state == "confirmed":
             self._order(session, case, now)
+        elif problem.state == "rectifying" and case.own_rectification:
+            pass  # the enterprise's own account reports it; the officer looks again later
         elif problem.state == "rectifying":
             company = self.cast.enterprises[case.enterprise_id]
             evidence = Evidence(text="已完成整改", document=f"整改报告{pid}")

@@ -7,7 +7,7 @@ on-site check shows)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoradar.bootstrap import Container
-from ecoradar.core.clock import FakeClock
+from ecoradar.core.clock import Clock
 from ecoradar.problems.from_alerts import promote_alerts
 from ecoradar.problems.models import Finding, Problem
 from ecoradar.problems.policy import load_policy
@@ -80,7 +80,7 @@ class World:
     """Everything a simulated day works with."""
 
     box: Container
-    clock: FakeClock
+    clock: Clock
     config: HistoryConfig
     origin: datetime
     ids: dict[str, int]
@@ -258,11 +258,13 @@ def scheduler_pass(world: World) -> None:
         what="deadlines",
     )
     run_selfcheck(box)
-    _plan_tasks(world)
-    _take_up(world)
+    plan_tasks(world)
+    take_up(world)
 
 
-def _plan_tasks(world: World) -> None:
+def plan_tasks(world: World, *, skip: Collection[int] = ()) -> None:
+    """Each new pending task's answer, as its enterprise's class answers (on the agenda);
+    the tasks of the enterprises in ``skip`` are left to people."""
     with world.box.reading() as session:
         rows = session.execute(
             select(SelfcheckTask.id, SelfcheckTask.enterprise_id, SelfcheckTask.due_at).where(
@@ -270,7 +272,7 @@ def _plan_tasks(world: World) -> None:
             )
         ).all()
     for task_id, eid, due_at in rows:
-        if task_id in world.planned_tasks:
+        if task_id in world.planned_tasks or eid in skip:
             continue
         world.planned_tasks.add(task_id)
         behaviour = BEHAVIOURS[world.labels[eid]]
@@ -286,15 +288,35 @@ def _plan_tasks(world: World) -> None:
         world.agenda.at(when, act)
 
 
-def _take_up(world: World) -> None:
-    """Cases for new problems opened by alerts and self-inspection; reopened ones woken."""
+OPEN_STATES = ("reported", "reopened")
+UNDERWAY = ("accepted", "assigned", "verifying", "confirmed", "rectifying", "rectified")
+
+
+def take_up(
+    world: World, *, resume: bool = False, share: float = 1.0, skip: Collection[int] = ()
+) -> None:
+    """Cases for new problems opened by alerts and self-inspection; reopened ones woken.
+    ``resume``: also the problems under way (a demo started again); ``share`` of the new
+    problems are taken up (the rest are left to people); those of the enterprises in ``skip``
+    are all taken up, but their rectification is reported by the enterprise's people."""
     now = world.clock.now()
+    states = OPEN_STATES + (UNDERWAY if resume else ())
     with world.box.reading() as session:
         rows = session.execute(
             select(Problem.id, Problem.enterprise_id, Problem.channel, Problem.state).where(
-                Problem.state.in_(("reported", "reopened")), Problem.enterprise_id.is_not(None)
+                Problem.state.in_(states), Problem.enterprise_id.is_not(None)
             )
         ).all()
+        rows = [r for r in rows if r[0] not in world.handling.passed]
+        if share < 1:
+            taken = [r for r in rows if r[0] in world.handling.cases or r[1] in skip]
+            for r in rows:
+                if r[0] not in world.handling.cases and r[1] not in skip:
+                    if random.Random(f"share:{world.config.seed}:{r[0]}").random() < share:
+                        taken.append(r)
+                    else:
+                        world.handling.passed.add(r[0])
+            rows = taken
         kinds = _alert_kinds(session, [r[0] for r in rows if r[0] not in world.handling.cases])
     for pid, eid, channel, _ in rows:
         assert eid is not None
@@ -315,7 +337,8 @@ def _take_up(world: World) -> None:
             confirm = label == "careless"
         outcome = _penalty(world.config, rng) if confirm else None
         late = rng.random() < BEHAVIOURS[label].rectify_late
-        world.handling.open(Case(pid, eid, confirm, violation, outcome, late, rng), now)
+        case = Case(pid, eid, confirm, violation, outcome, late, rng, own_rectification=eid in skip)
+        world.handling.open(case, now)
 
 
 def _alert_kinds(session: Session, problem_ids: list[int]) -> dict[int, str]:

@@ -18,6 +18,7 @@ from ecoradar.regions.models import Region
 from ecoradar.registry import service as registry
 from ecoradar.registry.models import Enterprise
 from ecoradar.simulate.city import write_sample_city
+from ecoradar.simulate.sample_stations import load_sample_stations
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class LoadedCity:
     regions: int
     enterprises: int
     points: int
+    stations: int = 0
+    """Ambient stations (``simulate.sample_stations``)."""
+    meters: int = 0
+    """Power meters registered for sample enterprises."""
 
 
 def load_sample_city(box: Container, directory: Path, *, enterprises: int = 500) -> LoadedCity:
@@ -43,7 +48,10 @@ def load_sample_city(box: Container, directory: Path, *, enterprises: int = 500)
             regions=box.regions,
             now=box.clock.now(),
         )
-    return LoadedCity(len(features), summary.enterprises_created, summary.points)
+    extra = load_sample_stations(box, directory, files.regions)
+    return LoadedCity(
+        len(features), summary.enterprises_created, summary.points, extra.stations, extra.meters
+    )
 
 
 @dataclass(frozen=True)
@@ -56,11 +64,12 @@ class DemoAccount:
     password: str
 
 
-def ensure_demo_accounts(box: Container) -> list[DemoAccount]:
+def ensure_demo_accounts(box: Container, *, enterprise: str | None = None) -> list[DemoAccount]:
     """The demo users of the sample city, each made if missing with a random password:
     ``admin``; ``officer`` of the top city; ``gridworker`` of its first grid; ``enterprise``
-    of its first enterprise. Returns the ones made now (with their passwords). Development
-    only: refused in any other environment."""
+    of ``enterprise`` (default: the first); ``deputy``, a people's deputy supervising the
+    city; ``citizen``, a registered member of the public. Returns the ones made now (with
+    their passwords). Development only: refused in any other environment."""
     if box.settings.environment != "development":
         raise ConfigurationError(
             "demo accounts are made in development only, "
@@ -70,22 +79,37 @@ def ensure_demo_accounts(box: Container) -> list[DemoAccount]:
     with box.transaction() as session:
         city = session.scalar(select(Region).where(Region.level == "city").order_by(Region.code))
         grid = session.scalar(select(Region).where(Region.level == "grid").order_by(Region.code))
-        enterprise = session.scalar(select(Enterprise).order_by(Enterprise.code))
-        wanted: list[tuple[str, str, str, str | None, str | None]] = [
-            ("admin", "admin", "管理员（演示）", None, None)
+        company = enterprise or session.scalar(select(Enterprise.code).order_by(Enterprise.code))
+        company_name = session.scalar(select(Enterprise.name).where(Enterprise.code == company))
+        wanted: list[tuple[str, str, str, dict[str, str]]] = [
+            ("admin", "admin", "管理员（演示）", {}),
+            ("citizen", "public", "热心市民（演示）", {}),
         ]
         if city is not None:
-            wanted.append(("officer", "officer", f"{city.name}执法人员（演示）", city.code, None))
+            wanted.append(
+                ("officer", "officer", f"{city.name}执法人员（演示）", {"region": city.code})
+            )
+            wanted.append(
+                (
+                    "deputy",
+                    "supervisor",
+                    f"{city.name}人大代表（演示）",
+                    {
+                        "region": city.code,
+                        "supervisor_kind": "deputy",
+                        "organisation": f"{city.name}人民代表大会",
+                    },
+                )
+            )
         if grid is not None:
             wanted.append(
-                ("gridworker", "grid_worker", f"{grid.name}网格员（演示）", grid.code, None)
+                ("gridworker", "grid_worker", f"{grid.name}网格员（演示）", {"region": grid.code})
             )
-        if enterprise is not None:
-            wanted.append(
-                ("enterprise", "enterprise", f"{enterprise.name}（演示）", None, enterprise.code)
-            )
+        if company is not None:
+            label = f"{company_name or company}（演示）"
+            wanted.append(("enterprise", "enterprise", label, {"enterprise": company}))
         existing = set(session.scalars(select(User.username)))
-        for username, role, name, region, company in wanted:
+        for username, role, name, fields in wanted:
             if username in existing:
                 continue
             password = secrets.token_urlsafe(12)
@@ -96,8 +120,8 @@ def ensure_demo_accounts(box: Container) -> list[DemoAccount]:
                 password=password,
                 now=box.clock.now(),
                 display_name=name,
-                region=region,
-                enterprise=company,
+                **fields,
             )
-            made.append(DemoAccount(username, role, region or company or "all", password))
+            scope = fields.get("region") or fields.get("enterprise") or "all"
+            made.append(DemoAccount(username, role, scope, password))
     return made

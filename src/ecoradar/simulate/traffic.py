@@ -63,16 +63,22 @@ class PointProfile:
     password: str
     medium: str
     factors: tuple[FactorProfile, ...]
+    excess: float = 0.0
+    """Share of hours (drawn per point and hour) in which the first factor runs at 1.3-1.8
+    times its limit: an enterprise that exceeds now and then (the demo's careless ones)."""
 
     @property
     def st(self) -> str:
         return "31" if self.medium == "gas" else "32"
 
 
-def _unit(*parts: object) -> float:
+def stable_unit(*parts: object) -> float:
     """A stable number in [0, 1) for ``parts`` (the same in every process, unlike ``hash``)."""
     digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
+
+
+_unit = stable_unit
 
 
 def _diurnal(when: datetime) -> float:
@@ -154,6 +160,10 @@ def values_at(
             continue
         wander = 1.0 if cn == CN_DAY else _wander(profile.mn, factor.code, middle)
         mean = factor.limit * _level(profile, factor) * load * wander
+        if profile.excess and factor is profile.factors[0] and cn != CN_DAY:
+            hour = int(middle.timestamp() // 3600)
+            if _unit(profile.mn, "excess", hour) < profile.excess:
+                mean = factor.limit * (1.3 + 0.5 * _unit(profile.mn, "over", hour)) * wander
         mean *= rng.uniform(1 - noise, 1 + noise)
         avg, lo, hi = _triple(mean, rng, cn)
         if gas and factor.o2_reference is not None and factor.o2_reference < 21:

@@ -5,7 +5,8 @@ A station's hours are judged once they are ``SETTLE`` (2 h) old — time for its
 packets of the same hour to arrive — and up to the newest hour it sent; ``evaluated_until``
 remembers how far. A step judges at most ``CHUNK`` (31 days) of each station, so a replay of
 years is judged in bounded units of work (``run_stations`` loops until nothing is left). Hours
-that arrive after their time was judged (history recovered much later) are not judged again.
+that arrive after their time was judged (history recovered much later) are judged again first
+(``stations.rejudge``).
 
 Findings: ``source_ref`` ``station:<code>:<rule>:<factor>:<averaging>:<start>`` (one finding per
 episode, however often it is seen) and ``match_key`` ``station:<code>:<rule>:<factor>:<averaging>``
@@ -31,7 +32,7 @@ from ecoradar.problems.intake import FindingIn, record_finding
 from ecoradar.problems.policy import Policy, load_policy
 from ecoradar.regions.index import RegionIndex
 from ecoradar.registry.models import MonitoringPoint
-from ecoradar.stations import rules
+from ecoradar.stations import averages, rules
 from ecoradar.stations.models import Station
 from ecoradar.stations.rules import CONTEXT, DEFAULT_RISE, HOUR, Episode, RiseParams, Series
 from ecoradar.stations.service import VALID_FLAGS
@@ -118,6 +119,40 @@ def _series(
     }
 
 
+def judge(
+    session: Session,
+    station: Station,
+    stations: Sequence[Station],
+    since: datetime,
+    until: datetime,
+    params: RiseParams = DEFAULT_RISE,
+) -> tuple[Series, list[Episode]]:
+    """The episodes of every rule at ``station`` beginning in [since, until) (years: ending in
+    (since, until]), and the station's series read for them."""
+    near = rules.neighbours(
+        Series(station.code, station.kind, station.latitude, station.longitude, {}),
+        (Series(s.code, s.kind, s.latitude, s.longitude, {}) for s in stations),
+        params,
+    )
+    around = [s for s in stations if s.code in {n.code for n, _ in near}]
+    series = _series(session, [station, *around], since - CONTEXT, until)
+    own = series[station.code]
+    limits = limits_for(station.kind, station.water_class)
+    episodes = rules.exceedances(own, limits, since, until)
+    episodes += averages.long_exceedances(own, limits, since, until)
+    episodes += rules.sudden_rises(own, [series[s.code] for s in around], since, until, params)
+    years = averages.year_ends(since, until)
+    if years and any(limit.averaging == "year" for limit in limits):
+        whole = _series(
+            session,
+            [station],
+            averages.year_start(years[0]),
+            averages.year_start(years[-1] + 1),
+        )[station.code]
+        episodes += averages.yearly_exceedances(whole, limits, since, until)
+    return own, episodes
+
+
 def evaluate_step(
     *,
     session: Session,
@@ -141,18 +176,7 @@ def evaluate_step(
         if since >= until:
             continue
         stop = min(until, since + CHUNK)
-        near = rules.neighbours(
-            Series(station.code, station.kind, station.latitude, station.longitude, {}),
-            (Series(s.code, s.kind, s.latitude, s.longitude, {}) for s in stations),
-            params,
-        )
-        around = [s for s in stations if s.code in {n.code for n, _ in near}]
-        series = _series(session, [station, *around], since - CONTEXT, stop)
-        own = series[station.code]
-        episodes = rules.exceedances(
-            own, limits_for(station.kind, station.water_class), since, stop
-        )
-        episodes += rules.sudden_rises(own, [series[s.code] for s in around], since, stop, params)
+        own, episodes = judge(session, station, stations, since, stop, params)
         for episode in episodes:
             recorded = record_finding(
                 session=session,
@@ -184,6 +208,18 @@ def run_stations(container: Container, *, params: RiseParams = DEFAULT_RISE) -> 
             params=params,
         )
 
+    from ecoradar.stations.rejudge import rejudge_step  # it builds on this module
+
+    def late(session: Session) -> EvaluationReport:
+        return rejudge_step(
+            session=session,
+            index=container.regions.get(session),
+            policy=load_policy(session=session, settings=container.settings),
+            now=container.clock.now(),
+            params=params,
+        )
+
+    total.add(container.write(late, what="the station rules (late hours)"))
     while True:
         part = container.write(step, what="the station rules")
         total.add(part)
@@ -196,6 +232,8 @@ def run_stations(container: Container, *, params: RiseParams = DEFAULT_RISE) -> 
 _WHAT_ZH = {
     ("exceedance", "hour"): "小时值超过",
     ("exceedance", "day"): "日均值超过",
+    ("exceedance", "8h"): "日最大8小时平均值超过",
+    ("exceedance", "year"): "年均值超过",
     ("sudden_rise", "hour"): "突升，周边站点未同步上升",
 }
 
@@ -216,12 +254,20 @@ def _severity(episode: Episode) -> str:
     return "high" if episode.peak >= 2 * limit.high else "medium"
 
 
+_MEAN_EN = {
+    "hour": "hourly value",
+    "day": "daily mean",
+    "8h": "daily maximum 8-hour mean",
+    "year": "annual mean",
+}
+
+
 def reason(station: Station, episode: Episode) -> str:
     """The finding's reason in English (the title and description are Chinese)."""
     unit = UNITS.get(episode.factor, "")
     local = episode.start.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:00")
     if episode.rule == "exceedance" and episode.limit is not None:
-        mean = "hourly value" if episode.averaging == "hour" else "daily mean"
+        mean = _MEAN_EN[episode.averaging]
         return (
             f"{station.code} {episode.factor}: {mean} {episode.peak:g} {unit} beyond the "
             f"{episode.limit.standard} class {episode.limit.grade} limit "

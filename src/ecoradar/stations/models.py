@@ -49,6 +49,9 @@ class Station(Base):
     ``None`` for air."""
     evaluated_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """Hours before this have been judged by the station rules (``stations.evaluate``)."""
+    late_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Packets received up to this time have been looked at for hours that came after their
+    time was judged (``stations.rejudge``; migration 0027)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -8,7 +8,8 @@ reported once however many passes see it; the hours before ``since`` are context
 
 **Exceedance** (``standards``): air, GB 3095-2012 grade II — a 1-hour value of SO2, NO2, CO or
 O3 above its 1-hour limit; a China-day mean (>= 20 valid hours, GB 3095-2012 §7.1) of SO2,
-NO2, CO, PM10 or PM2.5 above its 24-hour limit. Water, GB 3838-2002 of the station's class —
+NO2, CO, PM10 or PM2.5 above its 24-hour limit (ozone's 8-hour and the annual means:
+``stations.averages``). Water, GB 3838-2002 of the station's class —
 each reading outside the class's limit (pH outside 6-9, dissolved oxygen below the minimum,
 the others above the maximum). Consecutive hours (days) above the limit are one episode.
 
@@ -36,7 +37,7 @@ from typing import Any, Literal
 
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.geo import haversine_m
-from ecoradar.stations.standards import AmbientLimit
+from ecoradar.stations.standards import AmbientLimit, Averaging
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -96,7 +97,7 @@ class Episode:
     rule: Rule
     station: str
     factor: str
-    averaging: Literal["hour", "day"]
+    averaging: Averaging
     start: datetime
     end: datetime
     """Exclusive: the last hour (day) of the episode seen so far, plus one."""
@@ -165,7 +166,7 @@ def exceedances(
             ]
             runs = _starting_in(_runs(flagged, HOUR), since, until)
             step = HOUR
-        else:
+        elif limit.averaging == "day":
             means = day_means(series, limit.factor)
             flagged = [
                 (day, mean)
@@ -174,6 +175,8 @@ def exceedances(
             ]
             runs = [run for run in _runs(flagged, DAY) if since < run[0][0] + DAY <= until]
             step = DAY
+        else:
+            continue  # 8-hour and annual means: ``stations.averages``
         for run in runs:
             worst = max if limit.bound != "min" else min
             episodes.append(

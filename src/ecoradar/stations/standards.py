@@ -1,7 +1,8 @@
 """Ambient standards the station rules judge against, and the units stations report in (pure).
 
 Air: GB 3095-2012 "Ambient air quality standards", grade II (二级: residential, commercial,
-industrial and rural areas), 1-hour and 24-hour concentration limits. Surface water:
+industrial and rural areas), 1-hour, 24-hour, ozone's daily maximum 8-hour and annual
+concentration limits. Surface water:
 GB 3838-2002 "Environmental quality standards for surface water", basic items (table 1), class
 I-V; a station is judged against its own class (III by default).
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Averaging = Literal["hour", "day"]
+Averaging = Literal["hour", "day", "8h", "year"]
 Bound = Literal["max", "min", "range"]
 
 AIR_STANDARD = "GB 3095-2012"
@@ -121,9 +122,15 @@ AIR_LIMITS: tuple[AmbientLimit, ...] = (
     _air("a21005", "day", 4.0),
     _air("a34002", "day", 150.0),
     _air("a34004", "day", 75.0),
+    _air("a05024", "8h", 160.0),
+    _air("a21026", "year", 60.0),
+    _air("a21004", "year", 40.0),
+    _air("a34002", "year", 70.0),
+    _air("a34004", "year", 35.0),
 )
 """GB 3095-2012 table 1, grade II: 1-hour means of SO2, NO2, CO, O3; 24-hour means of SO2,
-NO2, CO, PM10, PM2.5. (The 8-hour ozone limit and the annual means are not judged.)"""
+NO2, CO, PM10, PM2.5; ozone's daily maximum 8-hour mean (``8h``); annual means of SO2, NO2,
+PM10, PM2.5 (``year``). The ``8h`` and ``year`` limits are judged by ``stations.averages``."""
 
 ROMAN = ("I", "II", "III", "IV", "V")
 DEFAULT_WATER_CLASS = 3

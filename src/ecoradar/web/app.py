@@ -50,6 +50,7 @@ from ecoradar.regions import views as region_views
 from ecoradar.registry import views as registry_views
 from ecoradar.reminders import views as reminder_views
 from ecoradar.rewards import views as reward_views
+from ecoradar.screens import views as screen_views
 from ecoradar.selfcheck import views as selfcheck_views
 from ecoradar.stations import views as station_views
 from ecoradar.stats import views as stats_views
@@ -61,6 +62,7 @@ from ecoradar.web import (
     pages_alerts,
     pages_brief,
     pages_clues,
+    pages_enterprise,
     pages_exposure,
     pages_fivestep,
     pages_greencode,
@@ -75,7 +77,9 @@ from ecoradar.web import (
     pages_public,
     pages_reminders,
     pages_reminders_setup,
+    pages_screens,
     pages_selfcheck,
+    pages_selfcheck_setup,
     pages_stations,
     pages_stats,
     pages_supervision,
@@ -271,6 +275,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(open311_views.router)
     app.include_router(reward_views.router)
     app.include_router(stats_views.router)
+    app.include_router(stats_views.attention_router)
     app.include_router(greencode_views.router)
     app.include_router(problem_violations.router)
     app.include_router(inspection_views.router)
@@ -285,8 +290,10 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(supervision_views.router)
     app.include_router(praise_views.router)
     app.include_router(praise_views.stats_router)
+    app.include_router(screen_views.router)  # before pages_screens: /screens/{screen}.json
     app.include_router(audit_views.router, dependencies=[Depends(require_roles("admin"))])
     app.include_router(pages.router)
+    app.include_router(pages_enterprise.router)  # after /registry/rows
     app.include_router(pages_monitoring.router)
     app.include_router(pages_power.router)
     app.include_router(pages_alerts.router)
@@ -295,6 +302,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(pages_linkage.router)
     app.include_router(pages_clues.router)
     app.include_router(pages_selfcheck.router)
+    app.include_router(pages_selfcheck_setup.router)
     app.include_router(pages_reminders_setup.router)  # before /reminders/{number}
     app.include_router(pages_reminders.router)
     app.include_router(pages_stats.router)
@@ -307,6 +315,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(pages_grid.router)
     app.include_router(pages_stations.router)
     app.include_router(pages_praise.router)
+    app.include_router(pages_screens.router)
     app.include_router(pages_public.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

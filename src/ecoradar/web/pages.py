@@ -1,4 +1,4 @@
-"""Pages a person uses (Jinja2 + htmx): overview, registry, enterprise detail, map, language.
+"""Pages a person uses (Jinja2 + htmx): overview, registry, map, language.
 
 Handlers stay thin: read through the services, hand the values to a template. Pages only read.
 Every page but the language switch needs a login (``PageStaffSession`` and friends send an
@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from ecoradar.auth.principal import Principal
 from ecoradar.auth.scope import apply_scope
 from ecoradar.bootstrap import Container
-from ecoradar.core.errors import NotFoundError, PermissionDenied
+from ecoradar.core.errors import PermissionDenied
 from ecoradar.regions.models import LEVELS, Region
 from ecoradar.registry import service as registry
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
+from ecoradar.stats import attention
 from ecoradar.web.deps import (
     ContainerDep,
-    PageReaderSession,
     PageStaffDep,
     PageStaffSession,
     PageUserDep,
@@ -43,9 +43,10 @@ PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 
 @router.get("/", response_model=None)
 def overview(
-    request: Request, session: SessionDep, principal: PageUserDep
+    request: Request, session: SessionDep, principal: PageUserDep, box: ContainerDep
 ) -> HTMLResponse | RedirectResponse:
-    """Staff get the figures of their jurisdiction; an enterprise user goes to its own page, a
+    """Officers and administrators get what needs their attention now, then the figures of
+    their jurisdiction (grid workers: the figures); an enterprise user goes to its own page, a
     registered member of the public to the problems they reported."""
     if principal.role == "enterprise" and principal.enterprise_id is not None:
         code = session.scalar(
@@ -60,7 +61,15 @@ def overview(
     if not principal.is_staff:
         raise PermissionDenied("the overview is for the bureau's staff")
     apply_scope(session, principal)
-    return render(request, "overview.html", counts=_overview_counts(session, principal))
+    panel = None
+    if attention.may_see(principal):
+        panel = attention.attention(session=session, principal=principal, now=box.clock.now())
+    return render(
+        request,
+        "overview.html",
+        counts=_overview_counts(session, principal),
+        attention=panel,
+    )
 
 
 @router.get("/registry")
@@ -85,21 +94,7 @@ def registry_rows(
     return render(request, "_registry_results.html", headers=headers, **context)
 
 
-@router.get("/registry/{code}")
-def enterprise_page(
-    request: Request, session: PageReaderSession, box: ContainerDep, code: str
-) -> HTMLResponse:
-    try:
-        enterprise = registry.enterprise_by_code(session=session, code=code)
-    except NotFoundError:
-        return render(request, "404.html", status_code=404, code=code)
-    return render(
-        request,
-        "enterprise.html",
-        enterprise=enterprise,
-        chain=_region_chain(enterprise.region),
-        tiles=_tiles(box),
-    )
+# /registry/{code}, the enterprise page: ecoradar.web.pages_enterprise (issue 18).
 
 
 @router.get("/map")
@@ -196,12 +191,3 @@ def _point_counts(session: Session, enterprises: Sequence[Enterprise]) -> dict[i
         .group_by(Outlet.enterprise_id)
     )
     return dict(rows.all())
-
-
-def _region_chain(region: Region | None) -> list[Region]:
-    """The region and its ancestors, top-down (city > district > township > grid)."""
-    chain: list[Region] = []
-    while region is not None and len(chain) < len(LEVELS):
-        chain.append(region)
-        region = region.parent
-    return chain[::-1]

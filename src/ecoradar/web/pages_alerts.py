@@ -17,8 +17,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from ecoradar.analysers.evidence import TamperingEvidence
 from ecoradar.core.errors import InputError, NotFoundError
 from ecoradar.detection import service
+from ecoradar.detection.cards import kind_cards
 from ecoradar.detection.models import KINDS, Kind
 from ecoradar.detection.schemas import (
     AlertLabels,
@@ -183,13 +185,17 @@ def alert_page(
     known = factor_info(alert.factor) if alert.factor else None
     unit = limit.unit if limit is not None else (known.unit if known else None)
     evidence = Evidence.of(alert.evidence, alert.kind)
+    tampering = (
+        TamperingEvidence.of(alert.evidence) if alert.kind == "parameter_tampering" else None
+    )
     return render(
         request,
         "alerts_detail.html",
         row=row,
         alert=alert,
         evidence=evidence,
-        chart=evidence.chart(unit),
+        chart={**evidence.chart(unit), **(tampering.chart() if tampering else {})},
+        tampering=tampering,
         unit=unit,
         o2_reference=limit.o2_reference if limit is not None else None,
         duration=duration(alert, box.clock.now()),
@@ -235,7 +241,7 @@ def _results(session: Session, query: ListQuery, now: datetime) -> dict[str, Any
     return {
         "query": query,
         "result": result,
-        "counts": service.count_alerts(session=session, filters=replace(filters, kind=None)),
+        "counts": kind_cards(session=session, filters=replace(filters, kind=None)),
         "durations": {row.alert.id: duration(row.alert, now) for row in result.items},
         "error": error,
         "kinds": KINDS,

@@ -89,6 +89,7 @@ def list_page(
     region: Annotated[str, Query(max_length=64)] = "",
     order: Annotated[str, Query(max_length=8)] = "score",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    within: Annotated[str, Query(max_length=3)] = "",
 ) -> HTMLResponse | RedirectResponse:
     if principal.enterprise_id is not None:
         own = session.get(Enterprise, principal.enterprise_id)
@@ -99,6 +100,7 @@ def list_page(
         raise PermissionDenied("the green-code list is for the bureau's staff")
     chosen = colour if colour in COLOURS else ""
     by = "-score" if order == "-score" else "score"
+    days = int(within) if within.isdigit() and 1 <= int(within) <= 366 else None
     error = None
     try:
         found = service.list_codes(
@@ -109,6 +111,7 @@ def list_page(
             order="-score" if by == "-score" else "score",
             limit=PER_PAGE,
             offset=(page - 1) * PER_PAGE,
+            colour_since=box.clock.now() - timedelta(days=days) if days else None,
         )
     except NotFoundError:
         error, found = "region", service.CodePage([], 0)
@@ -118,7 +121,12 @@ def list_page(
     counts = service.colour_counts(session=session, principal=principal)
     model = service.model_for(box.settings)
     colours = [c for c in COLOURS if c in model.scheme.colours or counts.get(c)]
-    params = {"colour": chosen, "region": region, "order": by if by != "score" else ""}
+    params = {
+        "colour": chosen,
+        "region": region,
+        "order": by if by != "score" else "",
+        "within": str(days) if days else "",
+    }
     return render(
         request,
         "greencode/list.html",

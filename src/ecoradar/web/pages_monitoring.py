@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
+from ecoradar.analysers import service as analysers
 from ecoradar.core.errors import InputError, NotFoundError
 from ecoradar.hj212.codes import factor as factor_info
 from ecoradar.monitoring import service
@@ -96,6 +97,10 @@ def device_rows(
     return render(request, "_monitoring_devices.html", headers=headers, **context)
 
 
+POINT_PARAMETERS = 30
+"""Analyser parameter records (CN=3020) shown on a point's page, newest first."""
+
+
 @router.get("/monitoring/{mn}", response_model=None)
 def point_page(
     request: Request,
@@ -148,6 +153,7 @@ def point_page(
         error=error,
         flags=FLAGS,
         units={code: known.unit if (known := factor_info(code)) else "" for code in factors},
+        parameters=analysers.history(session=session, point_id=point.id, limit=POINT_PARAMETERS),
     )
 
 

@@ -41,7 +41,7 @@ def power_list(
     recent = dict(
         session.execute(
             select(PowerEpisode.enterprise_id, func.count())
-            .where(PowerEpisode.end >= since)
+            .where(PowerEpisode.end >= since, PowerEpisode.withdrawn_at.is_(None))
             .group_by(PowerEpisode.enterprise_id)
         ).all()
     )

@@ -53,9 +53,10 @@ def queue_page(
     session: SessionDep,
     principal: PageUserDep,
     asked: queue.QueueDep,
+    box: ContainerDep,
 ) -> HTMLResponse:
     query, unknown = asked
-    context = queue.queue_results(session, principal, query, unknown)
+    context = queue.queue_results(session, principal, query, unknown, box.clock.now())
     return render(
         request,
         "problems/queue.html",
@@ -74,10 +75,11 @@ def queue_rows(
     session: SessionDep,
     principal: PageUserDep,
     asked: queue.QueueDep,
+    box: ContainerDep,
 ) -> HTMLResponse:
     """The results part of ``/problems`` (table and pager), for htmx to swap in."""
     query, unknown = asked
-    context = queue.queue_results(session, principal, query, unknown)
+    context = queue.queue_results(session, principal, query, unknown, box.clock.now())
     headers = {}
     if request.headers.get("hx-request") == "true" and not context["error"]:
         shown = context["result"].page

@@ -71,6 +71,7 @@ def home(
             session=session, enterprise_id=principal.enterprise_id, limit=10
         ),
         done=done == "submitted",
+        has_points=bool(service.list_points(session=session, principal=principal)),
     )
 
 
@@ -239,6 +240,10 @@ def qr_sheet(
         own = session.get(Enterprise, principal.enterprise_id)
         code = own.code if own else ""
     points = service.list_points(session=session, principal=principal, enterprise_code=code)
+    if not points and not enterprise and principal.enterprise_id is not None:
+        own = session.get(Enterprise, principal.enterprise_id)  # none yet: say so, not 404
+        if own is not None:
+            return render(request, "selfcheck/qr.html", enterprise=own, sheet=[])
     if not points:
         return _missing(request)
     base = box.settings.public_url or str(request.base_url)
@@ -296,6 +301,7 @@ def stats_page(
         params=params,
         groups=stats.GROUPS,
         regions=regions,
+        may_setup=principal.has_role("admin", "officer"),
         error=error,
         csv_link="/api/selfcheck/stats/export" + query_string(**params, format="csv"),
         xlsx_link="/api/selfcheck/stats/export" + query_string(**params, format="xlsx"),

@@ -37,6 +37,7 @@ class QueueQuery:
     overdue: bool = False
     q: str = ""
     page: int = 1
+    due_soon: bool = False
 
     def params(self, **changes: object) -> dict[str, object]:
         """The query parameters of this queue (without the page), with ``changes``; the states
@@ -47,6 +48,7 @@ class QueueQuery:
             "channel": self.channel,
             "region": self.region,
             "overdue": "1" if self.overdue else None,
+            "due": "soon" if self.due_soon else None,
             "q": self.q,
         }
         values.update(changes)
@@ -61,6 +63,7 @@ def queue_query(
     overdue: Annotated[str, Query(max_length=5)] = "",
     q: SearchText = "",
     page: PageNumber = 1,
+    due: Annotated[str, Query(max_length=8)] = "",
 ) -> tuple[QueueQuery, list[str]]:
     """The filters, and the values that were not understood (shown, then ignored)."""
     asked = {s.strip() for value in state or () for s in value.split(",") if s.strip()}
@@ -77,7 +80,10 @@ def queue_query(
         overdue.lower() in ("1", "true", "on", "yes"),
         q.strip(),
         page,
+        due == "soon",
     )
+    if due and due != "soon":
+        unknown.append(due)
     return query, unknown
 
 
@@ -96,7 +102,11 @@ def covered_regions(session: Session, principal: Principal) -> list[Region]:
 
 
 def queue_results(
-    session: Session, principal: Principal, query: QueueQuery, unknown: list[str]
+    session: Session,
+    principal: Principal,
+    query: QueueQuery,
+    unknown: list[str],
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     error = ", ".join(unknown) if unknown else None
     region_ids = None
@@ -113,6 +123,7 @@ def queue_results(
         channel=query.channel,
         overdue=True if query.overdue else None,
         q=query.q or None,
+        due_between=service.due_soon(now) if query.due_soon and now is not None else None,
     )
 
     def search(page: int) -> service.ProblemPage:

@@ -261,7 +261,7 @@
         data: [{ yAxis: data.limit }]
       };
     }
-    return {
+    var option = {
       useUTC: true,
       animation: false,
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
@@ -309,6 +309,36 @@
       },
       series: [series]
     };
+    if (data.slope && data.slope.length) withSlope(option, data.slope, labels, last);
+    return option;
+  }
+
+  /* parameter_tampering: the analyser's reported slope (i13008) as steps on a right axis. */
+  function withSlope(option, slope, labels, last) {
+    var steps = slope.map(function (pair) { return [chinaMs(pair[0]), pair[1]]; });
+    steps.push([Math.max(last, steps[steps.length - 1][0]), slope[slope.length - 1][1]]);
+    option.yAxis = [option.yAxis, {
+      type: "value",
+      name: labels.slope || "",
+      nameTextStyle: { color: COLORS.limit, align: "right" },
+      axisLabel: { color: COLORS.limit },
+      splitLine: { show: false },
+      scale: true
+    }];
+    option.series.push({
+      id: "slope",
+      name: labels.slope || "",
+      type: "line",
+      step: "end",
+      yAxisIndex: 1,
+      data: steps,
+      showSymbol: false,
+      lineStyle: { width: 2, color: COLORS.limit, type: "dashed" },
+      itemStyle: { color: COLORS.limit },
+      emphasis: { disabled: true }
+    });
+    option.xAxis.min = Math.min(option.xAxis.min, steps[0][0] - HOUR);
+    option.grid.right = 48;
   }
 
   function evidenceChart() {
@@ -327,6 +357,7 @@
       }
       node.dataset.points = String(data.values.length);
       node.dataset.windows = "1";
+      node.dataset.slope = String((data.slope || []).length);
       node.dataset.ready = "true";
     } catch (error) {
       var message = document.getElementById("evidence-message");
