@@ -306,10 +306,11 @@ def logged_in(container: Container) -> LogIn:
     return lambda client, login: log_in(client, container, login)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
-    """One Spark session (``local[1]``) for every batch job test of this worker: a JVM takes
-    tens of seconds and both cores to start, so the tests share it."""
+    """A Spark session (``local[1]``) for a module's batch job tests, stopped after the module:
+    a worker that goes on with a JVM and its gateway threads alive forks children (the HJ 212
+    gateway's writers) that hang on the locks those threads held."""
     from ecoradar.core.engines import close, connect
 
     backend = connect("spark", spark_master="local[1]")
