@@ -8,6 +8,6 @@ echo "== ruff format"; $bin/ruff format --check src tests bench
 echo "== mypy";        $bin/mypy
 echo "== pytest"
 status=0
-$bin/python -m pytest -n 2 "$@" || status=$?
+$bin/python -m pytest -n 2 --durations=25 "$@" || status=$?
 if [ "$status" = 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi
 exit "$status"

@@ -11,6 +11,8 @@ import itertools
 import os
 import queue
 import shutil
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -47,10 +49,22 @@ def _pg_url(database: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
 
 
+_DROP_LATER = """
+import sys
+from sqlalchemy import create_engine, text
+engine = create_engine(sys.argv[1], isolation_level="AUTOCOMMIT")
+with engine.connect() as conn:
+    for name in sys.argv[2:]:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+"""
+"""Drops the databases left at the end of a run, in a process of its own."""
+
+
 class _Postgres:
     """This worker's PostgreSQL: a migrated template, and a database copied from it per test.
     A test's database is dropped by a thread of its own while the next tests run (dropping one
-    with its hundred partitions costs more than copying it)."""
+    with its hundred partitions costs more than copying it). What is still to drop at the end
+    (under load the thread falls a minute behind) is left to a process that outlives the run."""
 
     def __init__(self, worker: str) -> None:
         self.admin: Engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -62,11 +76,12 @@ class _Postgres:
         migrate.upgrade(engine)
         engine.dispose()
         self._doomed: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._closing = False
         self._dropper = threading.Thread(target=self._drop_doomed, name="pg-drop", daemon=True)
         self._dropper.start()
 
     def _drop_doomed(self) -> None:
-        while (name := self._doomed.get()) is not None:
+        while not self._closing and (name := self._doomed.get()) is not None:
             self.drop(name)
 
     def discard(self, name: str) -> None:
@@ -86,11 +101,21 @@ class _Postgres:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     def close(self) -> None:
+        self._closing = True
         self._doomed.put(None)
-        self._dropper.join()
-        for name in [*self.created, self.template]:
-            self.drop(name)
+        self._dropper.join()  # at most the drop under way
+        left = [*self.created, self.template]
+        while not self._doomed.empty():
+            if (name := self._doomed.get()) is not None:
+                left.append(name)
         self.admin.dispose()
+        # the shell starts the drop in a session of its own and returns at once (nothing of
+        # this run waits for it, and no child of ours is left unreaped)
+        subprocess.run(  # noqa: S603 - our interpreter, our database names
+            ["sh", "-c", 'setsid "$0" "$@" </dev/null >/dev/null 2>&1 &']  # noqa: S607
+            + [sys.executable, "-c", _DROP_LATER, PG_ADMIN_URL, *left],
+            check=True,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -144,13 +144,14 @@ def run_gateway(
     scenario: Callable[[Gateway], Awaitable[T]],
     *,
     write: Callable[[Sequence[Received]], object] | None = None,
+    writer_setup: Callable[[Container], None] | None = None,
     **limits: Any,
 ) -> T:
     """Start a gateway on a free loopback port, run ``scenario`` against it, close it."""
 
     async def main() -> T:
         limits.setdefault("directory_refresh", None)
-        gateway = Gateway(box, GatewayLimits(**limits), write=write)
+        gateway = Gateway(box, GatewayLimits(**limits), write=write, writer_setup=writer_setup)
         await gateway.start("127.0.0.1", 0)
         try:
             return await asyncio.wait_for(scenario(gateway), 60)

@@ -10,7 +10,7 @@ import gc
 import multiprocessing
 import socket
 import sqlite3
-from collections.abc import Iterator
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -182,24 +182,29 @@ def test_a_half_open_connection_is_probed_and_closed_and_what_it_sent_is_kept_on
     assert cut == 1
 
 
-@pytest.fixture
-def full_disk(devices: Container, tmp_path: Path) -> Iterator[Path]:
-    """The SQLite file may grow only as far as the number in the returned file says
-    (``PRAGMA max_page_count``, read at each transaction's start, in the gateway's writer
-    process too): SQLite then fails the write with "database or disk is full", as on a full
-    disk."""
-    if devices.engine.dialect.name != "sqlite":
-        pytest.skip("a full disk is played with SQLite's page limit; PostgreSQL has none")
-    limit = tmp_path / "max_pages"
-    limit.write_text("0")
+def cap_pages(limit: Path, box: Container) -> None:
+    """``box``'s SQLite file may grow only as far as the number in ``limit`` says (``PRAGMA
+    max_page_count``, read at each transaction's start); 0: no limit. The gateway's writer
+    process runs it too (``writer_setup``): it is a module-level function, so it pickles."""
 
     def cap(conn: Any) -> None:
         pages = int(limit.read_text() or "0")
         conn.exec_driver_sql(f"PRAGMA max_page_count={pages or 2**30}")
 
-    event.listen(devices.engine, "begin", cap, insert=True)
-    yield limit
-    event.remove(devices.engine, "begin", cap)
+    event.listen(box.engine, "begin", cap, insert=True)
+
+
+@pytest.fixture
+def full_disk(devices: Container, tmp_path: Path) -> Path:
+    """The SQLite file may grow only as far as the number in the returned file says, here and
+    in the gateway's writer process (:func:`cap_pages`): SQLite then fails the write with
+    "database or disk is full", as on a full disk."""
+    if devices.engine.dialect.name != "sqlite":
+        pytest.skip("a full disk is played with SQLite's page limit; PostgreSQL has none")
+    limit = tmp_path / "max_pages"
+    limit.write_text("0")
+    cap_pages(limit, devices)
+    return limit
 
 
 def _fill(box: Container) -> int:
@@ -249,7 +254,7 @@ def test_on_a_full_disk_what_cannot_be_stored_is_not_answered_and_is_stored_once
         await device.close()
         return len(refused), len(frames)
 
-    refused, sent = run_gateway(devices, scenario)
+    refused, sent = run_gateway(devices, scenario, writer_setup=partial(cap_pages, full_disk))
     assert refused > 0, "the full disk refused nothing: the test did not fill it"
     values, hours, archived = counts(devices)
     assert (hours, archived) == (sent, sent), "every hour stored once, archived once"

@@ -701,10 +701,20 @@ def gateway_run(
         settings = options(gateway.port, rtd_seconds=0, **changes)
         fleet = Fleet(profiles, settings, clock, script=script, ramp_up=0.1)
         runner = asyncio.create_task(fleet.run())
+        found: dict[str, set[datetime]] = {}
         try:
             async with asyncio.timeout(30):
-                while not done(await asyncio.to_thread(stored_hours, box)):
+                while not done(found := await asyncio.to_thread(stored_hours, box)):
                     await asyncio.sleep(0.1)
+        except TimeoutError:
+            hours = {mn: sorted(h.isoformat() for h in v) for mn, v in found.items()}
+            pytest.fail(
+                f"not done in 30 s: device time {clock.now().isoformat()}, gateway time "
+                f"{box.clock.now().isoformat()}, writers alive "
+                f"{[w._process is not None and w._process.is_alive() for w in gateway.writers]}, "
+                f"counters {gateway.counters.totals} {gateway.counters.reasons}, "
+                f"fleet {fleet.totals()}, stored {hours}"
+            )
         finally:
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)

@@ -45,7 +45,7 @@ from ecoradar.hj212.gateway_process import prepare_process, require_full_sync
 from ecoradar.hj212.gateway_recovery import Gap, GapTracker, latest_hours
 from ecoradar.hj212.gateway_rules import REFUSED, answers, refusal
 from ecoradar.hj212.gateway_session import DeviceSession, SessionLimits
-from ecoradar.hj212.gateway_writer import WriterProcess
+from ecoradar.hj212.gateway_writer import Setup, WriterProcess
 from ecoradar.hj212.packet import LENIENT, Packet, make_qn
 from ecoradar.hj212.replies import history_request, set_time_request
 from ecoradar.monitoring.batcher import Batcher, Write
@@ -90,6 +90,7 @@ class Gateway:
         write: Write | None = None,
         full_sync: bool = True,
         writer_process: bool = True,
+        writer_setup: Setup | None = None,
         bus: BusPublisher | None = None,
     ) -> None:
         self.container = container
@@ -98,13 +99,14 @@ class Gateway:
         self.bus = bus
         """Batches published to NATS JetStream (workers detect and write); ``None``: written
         here (embedded)."""
-        if full_sync and bus is None:
-            require_full_sync(container.engine)
+        synced = full_sync and bus is None and require_full_sync(container.engine)
         in_process = write is None and bus is None
         count = 0
         if in_process and writer_process:
             count = self.limits.writers
-        self.writers = [WriterProcess(container) for _ in range(count)]
+        self.writers = [
+            WriterProcess(container, full_sync=synced, setup=writer_setup) for _ in range(count)
+        ]
         """Writes (and detection) in child processes, each for the devices whose MN falls to
         it (:meth:`submit`); none: in this process's writer thread (``write`` given, or
         ``writer_process=False``), or by workers (``bus``)."""
@@ -136,8 +138,7 @@ class Gateway:
     async def start(self, host: str, port: int) -> None:
         """Listen on ``host``:``port`` (0 picks a free port, see :attr:`port`)."""
         loop = asyncio.get_running_loop()
-        for writer in self.writers:
-            writer.start()  # forked before any socket of ours exists
+        await asyncio.gather(*(loop.run_in_executor(None, w.start) for w in self.writers))
         if self.bus is not None:
             await self.bus.start()
         for batcher in self.batchers:

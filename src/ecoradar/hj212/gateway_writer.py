@@ -12,11 +12,20 @@ unchanged (an answer only after the commit; a failure of the write, or of the ch
 item of the batch, which is then not answered). A child that died is started again for the next
 batch; its detection state is rebuilt from the store, as after a restart.
 
-The child is forked before the gateway listens, so it holds no socket of the gateway; it uses
-no connection of its parent (``Engine.dispose(close=False)``) and takes "now" from each request,
-so it runs on the parent's clock. The parent waits its turn at its container's write gate
-before each write it asks for, so the child's batches and the parent's other writers (the web
-app, the scheduler) take turns in the order they came (``ecoradar.core.writes``).
+The child comes from a fork server (``multiprocessing``'s ``forkserver``), a process started
+once with this module imported and no thread but its own, never from a fork of the parent: the
+parent has threads (the batchers', the executor's, in ``ecoradar demo`` the web app's and the
+scheduler's), and a fork taken while one of them held a lock (of logging, of a connection pool,
+of the interpreter's imports) gives a child that waits for that lock forever — a writer
+restarted after its child died forks while the batchers run, and the suite's gateway tests,
+forking after other tests had left threads behind, timed out in two clean-clone runs. The child
+therefore inherits nothing: it opens its own container from
+the parent's settings (:func:`ecoradar.bootstrap.bootstrap`), the SQLite sync the gateway asked
+for, and whatever ``setup`` the gateway was given (picklable: a module-level function or a
+``functools.partial`` of one). It takes "now" from each request, so it runs on the parent's
+clock. The parent waits its turn at its container's write gate before each write it asks for,
+so the child's batches and the parent's other writers (the web app, the scheduler) take turns
+in the order they came (``ecoradar.core.writes``).
 """
 
 from __future__ import annotations
@@ -27,13 +36,15 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ecoradar.bootstrap import Container
-from ecoradar.hj212.gateway_process import prepare_process
+from ecoradar.bootstrap import Container, bootstrap
+from ecoradar.config import Settings
+from ecoradar.hj212.gateway_process import prepare_process, require_full_sync
 from ecoradar.monitoring.intake import Device, Verdict
 from ecoradar.monitoring.pipeline import Intake
 from ecoradar.monitoring.prepared import Received
@@ -42,10 +53,29 @@ from ecoradar.monitoring.store import BatchResult
 log = logging.getLogger(__name__)
 
 Item = tuple[Any, ...]
+Setup = Callable[[Container], None]
+"""Run in each writer process once its container is open (faults in tests, for example)."""
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload([__name__])
+"""The fork server imports the writer (and with it detection and the store) once; a child still
+runs the main script again if there is one (``multiprocessing.spawn.prepare``: the guarded
+``ecoradar`` console script, a bench), which :meth:`WriterProcess.start` waits for."""
 
 
 class WriterGone(RuntimeError):
     """The writer process ended while a request was in flight (nothing is known committed)."""
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    """What the child opens its own container from (sent to it pickled)."""
+
+    settings: Settings
+    now: datetime
+    mode: str
+    full_sync: bool
+    setup: Setup | None
 
 
 class _RequestClock:
@@ -90,14 +120,17 @@ def unpack(item: Item, devices: dict[int, Device]) -> Received:
     return Received(frame, peer, received_at, verdict)
 
 
-def _serve(connection: Connection, container: Container, mode: str) -> None:
+def _serve(connection: Connection, recipe: _Recipe) -> None:
     """The child: answer requests until told to stop or the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us once it has drained
-    container.engine.dispose(close=False)  # the parent's connections are not ours
+    clock = _RequestClock(recipe.now)
+    container = bootstrap(recipe.settings, clock=clock)
     container.gate = None  # the parent takes this process's turns to write, at its own gate
-    clock = _RequestClock(container.clock.now())
-    container.clock = clock
-    intake = Intake(container, mode="live" if mode == "live" else "replay")
+    if recipe.full_sync:
+        require_full_sync(container.engine)
+    if recipe.setup is not None:
+        recipe.setup(container)
+    intake = Intake(container, mode="live" if recipe.mode == "live" else "replay")
     prepare_process()  # the collector tuned as in the parent: the writer makes most objects
     devices: dict[int, Device] = {}
     while True:
@@ -115,6 +148,8 @@ def _serve(connection: Connection, container: Container, mode: str) -> None:
                 value: object = intake.write([unpack(item, devices) for item in payload])
             elif command == "sweep":
                 value = intake.sweep()
+            elif command == "ready":
+                value = None
             elif command == "reload":
                 intake.reload_directory()
                 value = None
@@ -141,24 +176,43 @@ class WriterProcess:
     Calls may come from any thread; they are served one at a time, in order.
     """
 
-    def __init__(self, container: Container, mode: str = "live") -> None:
+    def __init__(
+        self,
+        container: Container,
+        mode: str = "live",
+        *,
+        full_sync: bool = False,
+        setup: Setup | None = None,
+    ) -> None:
         self.container = container
         self.mode = mode
+        self.full_sync = full_sync
+        """SQLite: the child syncs the WAL at each commit (``require_full_sync``)."""
+        self.setup = setup
         self._lock = threading.Lock()
         self._process: Any = None
         self._connection: Connection | None = None
 
     def start(self) -> None:
-        """Fork the child (before the gateway opens any socket)."""
+        """Start the child (from the fork server: it holds no socket or lock of ours) and wait
+        until it is ready (its database open, its detection state loaded): the first device is
+        not kept waiting, and a child that cannot start fails here (:class:`WriterGone`)."""
         with self._lock:
             self._start()
+        self._request("ready", None)
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("fork")
-        ours, theirs = context.Pipe()
-        process = context.Process(
+        recipe = _Recipe(
+            self.container.settings,
+            self.container.clock.now(),
+            self.mode,
+            self.full_sync,
+            self.setup,
+        )
+        ours, theirs = _CONTEXT.Pipe()
+        process = _CONTEXT.Process(
             target=_serve,
-            args=(theirs, self.container, self.mode),
+            args=(theirs, recipe),
             name="gateway-writer",
             daemon=True,
         )
