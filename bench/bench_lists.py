@@ -4,11 +4,12 @@ Builds (or reuses, ``--keep NAME``) a database with the sample city's registry a
 ``--enterprises`` (50,000: regions, enterprises, outlets, monitoring points, through the real
 importers) and, made on the server with ``generate_series`` (no Python per row), ``--problems``
 problems, ``--findings`` findings attached to them (monitoring, human clue channels and the
-others), a clue for every finding of a clue channel, and ``--alerts`` alerts. Then it times the
-list endpoints over the HTTP app (``TestClient``: routing, auth, queries, JSON or HTML) as an
-administrator and as a county officer, ``--repeat`` times each with a few filters and pages, and
-prints p50/p95 per endpoint; with ``--plans FILE`` it writes EXPLAIN (ANALYZE, BUFFERS) of every
-statement one request of each endpoint sends (warm).
+others), a clue for every finding of a clue channel (with its problem and that problem's
+region, as intake stores them), and ``--alerts`` alerts. Then it times the list endpoints over
+the HTTP app (``TestClient``: routing, auth, queries, JSON or HTML) as an administrator and as
+a county officer, ``--repeat`` times each with a few filters and pages, and prints p50/p95 per
+endpoint; with ``--plans FILE`` it writes EXPLAIN (ANALYZE, BUFFERS) of every statement one
+request of each endpoint sends (warm).
 
 Run: .venv/bin/python bench/bench_lists.py [--enterprises 50000] [--findings 1000000]
      [--problems 250000] [--alerts 500000] [--repeat 30] [--keep NAME] [--plans FILE]
@@ -127,11 +128,13 @@ CROSS JOIN LATERAL (SELECT (ARRAY['monitoring','monitoring','monitoring','monito
 """
 
 _CLUES = """
-INSERT INTO clues (finding_id, channel, service_code, tracking_code, anonymous, attributes,
-    media_ids, received_at, lat, lon, duplicate, suggestions)
-SELECT f.id, f.channel, f.category, upper(lpad(to_hex(f.id), 10, 'X')), f.channel = 'public',
-       '{}'::jsonb, '[]'::jsonb, f.received_at, f.lat, f.lon, f.id % 17 = 0, '[]'::jsonb
-FROM findings AS f WHERE f.channel IN ('public', 'hotline', 'grid_worker', 'department')
+INSERT INTO clues (finding_id, problem_id, region_id, channel, service_code, tracking_code,
+    anonymous, attributes, media_ids, received_at, lat, lon, duplicate, suggestions)
+SELECT f.id, p.id, p.region_id, f.channel, f.category, upper(lpad(to_hex(f.id), 10, 'X')),
+       f.channel = 'public', '{}'::jsonb, '[]'::jsonb, f.received_at, f.lat, f.lon,
+       f.id % 17 = 0, '[]'::jsonb
+FROM findings AS f JOIN problems AS p ON p.id = f.problem_id
+WHERE f.channel IN ('public', 'hotline', 'grid_worker', 'department')
 """
 
 _ALERTS = """

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ecoradar.auth.principal import Principal
 from ecoradar.clues import dedupe_service
 from ecoradar.clues.models import CLUE_CHANNELS, Clue
+from ecoradar.clues.service import clue_scope
 from ecoradar.config import Settings
 from ecoradar.core.clock import CHINA_TZ
 from ecoradar.core.errors import InputError, NotFoundError, PermissionDenied
@@ -142,7 +143,7 @@ def _escaped(text: str) -> str:
 
 
 def _where(session: Session, principal: Principal, query: DeskQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [visibility(principal)]
+    where: list[ColumnElement[bool]] = [clue_scope(session=session, principal=principal)]
     if query.channel:
         where.append(Clue.channel == query.channel)
     if query.category:
@@ -154,9 +155,7 @@ def _where(session: Session, principal: Principal, query: DeskQuery) -> list[Col
             found = region_by_code(session=session, code=query.region)
         except NotFoundError:
             raise InputError(f"region: no area with code {query.region!r}") from None
-        where.append(
-            Problem.region_id.in_(sorted(subtree_ids(session=session, region_id=found.id)))
-        )
+        where.append(Clue.region_id.in_(sorted(subtree_ids(session=session, region_id=found.id))))
     if query.dedupe == "attached":
         where.append(Clue.duplicate.is_(True))
     elif query.dedupe in ("suggested", "none"):
@@ -181,12 +180,22 @@ def _where(session: Session, principal: Principal, query: DeskQuery) -> list[Col
 Ts = TypeVarTuple("Ts")
 
 
-def _joined(statement: Select[*Ts], where: list[ColumnElement[bool]]) -> Select[*Ts]:
-    return (
-        statement.join(Finding, Clue.finding_id == Finding.id)
-        .join(Problem, Finding.problem_id == Problem.id)
-        .where(*where)
-    )
+def _joined(
+    statement: Select[*Ts],
+    where: list[ColumnElement[bool]],
+    query: DeskQuery,
+    *,
+    finding: bool = False,
+    problem: bool = False,
+) -> Select[*Ts]:
+    """``statement`` over clues under ``where``, joined to the finding and the problem only when
+    a filter of ``query`` reads them (``q``, ``state``) or the caller shows them: the scope and
+    the other filters are on the clue's own columns."""
+    if finding or query.q:
+        statement = statement.join(Finding, Clue.finding_id == Finding.id)
+    if problem or query.state:
+        statement = statement.join(Problem, Clue.problem_id == Problem.id)
+    return statement.where(*where)
 
 
 @dataclass(frozen=True)
@@ -220,11 +229,12 @@ def list_desk(
     """A page of the clues ``principal`` handles under ``query``, newest first; past the end
     (an old link), the last page."""
     check_desk(principal)
-    base = _joined(select(Clue, Finding, Problem), _where(session, principal, query))
-    total = capped_count(session, base)
+    where = _where(session, principal, query)
+    total = capped_count(session, _joined(select(Clue.id), where, query))
     pages = max(1, -(-total // per_page))
     page = min(query.page, pages)
-    ordered = base.order_by(Clue.received_at.desc(), Clue.id.desc())
+    shown = _joined(select(Clue, Finding, Problem), where, query, finding=True, problem=True)
+    ordered = shown.order_by(Clue.received_at.desc(), Clue.id.desc())
     rows = session.execute(ordered.offset((page - 1) * per_page).limit(per_page)).all()
     items = [
         DeskRow(clue, problem, finding.description or "", list(clue.suggestions or []))
@@ -243,7 +253,7 @@ def map_points(
         Clue.id, Clue.lat, Clue.lon, Clue.service_code, Problem.id, Problem.state
     ).select_from(Clue)
     rows = session.execute(
-        _joined(statement, _where(session, principal, query))
+        _joined(statement, _where(session, principal, query), query, problem=True)
         .order_by(Clue.received_at.desc(), Clue.id.desc())
         .limit(limit)
     ).all()

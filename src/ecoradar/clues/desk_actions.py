@@ -234,6 +234,7 @@ def _move(
 ) -> None:
     old, finding = item.problem, item.finding
     finding.problem_id = target.id
+    item.clue.problem_id, item.clue.region_id = target.id, target.region_id
     session.execute(
         update(ProblemAttachment)
         .where(ProblemAttachment.problem_id == old.id, ProblemAttachment.finding_id == finding.id)

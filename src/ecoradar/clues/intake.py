@@ -203,6 +203,8 @@ def _submit(
     duplicate = decision.attach_to is not None and not recorded.opened
     clue = Clue(
         finding_id=finding.id,
+        problem_id=problem.id,
+        region_id=problem.region_id,
         channel=item.channel,
         service_code=item.category,
         tracking_code=_unused_code(session),

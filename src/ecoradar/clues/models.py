@@ -65,10 +65,20 @@ class Clue(Base):
             name="satisfaction",
         ),
         Index("ix_clues_channel_received_id", "channel", "received_at", "id"),  # lists (0029)
+        Index("ix_clues_region_received_id", "region_id", "received_at", "id"),  # scope (0031)
+        Index("ix_clues_channel_region", "channel", "region_id"),  # scope by channel (0031)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), unique=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"), index=True)
+    """The finding's problem, copied here (0031) so the lists apply an officer's scope
+    (``clues.service.clue_scope``) without joining every clue to its finding and problem. Set
+    at intake and kept equal to ``finding.problem_id`` by ``desk_actions`` (attach), the one
+    place a clue's finding moves to another problem."""
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    """The problem's region, copied like ``problem_id``: set at intake, on attach, and by
+    ``problems.service.reassign_region`` (the one place a problem changes region)."""
     channel: Mapped[str] = mapped_column(String(16))
     service_code: Mapped[str] = mapped_column(String(24))
     """The catalogue code: the problem category and the Open311 ``service_code``."""
@@ -98,10 +108,6 @@ class Clue(Base):
     satisfaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     finding: Mapped[Finding] = relationship()
-
-    @property
-    def problem_id(self) -> int:
-        return self.finding.problem_id
 
 
 class IntakeAttempt(Base):

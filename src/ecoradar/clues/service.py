@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from ecoradar.auth.principal import Principal
@@ -65,9 +65,29 @@ class CluePage:
     per_page: int
 
 
-def _visible(principal: Principal) -> ColumnElement[bool]:
-    """Clues of the problems ``principal`` may see."""
-    return Finding.problem_id.in_(select(Problem.id).where(visibility(principal)))
+def clue_scope(*, session: Session, principal: Principal) -> ColumnElement[bool]:
+    """The clues of the problems ``principal`` may see (``problems.service.visibility``), as a
+    WHERE clause on the clue alone.
+
+    For an officer or a grid worker (their region subtree, or problems assigned to them) it
+    reads the clue's own ``region_id`` and ``problem_id`` (the copies migration 0031 keeps),
+    with the problems assigned to them read first: a list scans no finding or problem, and the
+    planner sees two plain lists (an index-only count). ``visibility`` stays the rule; every
+    other principal goes through it.
+    """
+    if principal.is_admin:
+        return true()
+    if principal.role in ("officer", "grid_worker") and principal.user_id is not None:
+        assigned = session.scalars(
+            select(Problem.id).where(Problem.assignee_id == principal.user_id)
+        ).all()
+        parts: list[ColumnElement[bool]] = []
+        if principal.region_ids:
+            parts.append(Clue.region_id.in_(sorted(principal.region_ids)))
+        if assigned:
+            parts.append(Clue.problem_id.in_(sorted(assigned)))
+        return or_(*parts) if parts else false()
+    return Clue.problem_id.in_(select(Problem.id).where(visibility(principal)))
 
 
 def list_clues(
@@ -84,7 +104,7 @@ def list_clues(
     """A page of the clues of problems ``principal`` may see, newest first."""
     if channel is not None and channel not in CLUE_CHANNELS:
         raise InputError(f"channel: {channel!r} is not one of {', '.join(CLUE_CHANNELS)}")
-    where: list[ColumnElement[bool]] = [_visible(principal)]
+    where: list[ColumnElement[bool]] = [clue_scope(session=session, principal=principal)]
     if channel is not None:
         where.append(Clue.channel == channel)
     if category is not None:
@@ -93,8 +113,8 @@ def list_clues(
         where.append(Clue.received_at >= since)
     if duplicate is not None:
         where.append(Clue.duplicate.is_(duplicate))
-    base = select(Clue).join(Finding, Clue.finding_id == Finding.id).where(*where)
-    total = capped_count(session, base)
+    base = select(Clue).where(*where)
+    total = capped_count(session, select(Clue.id).where(*where))
     query = base.order_by(Clue.received_at.desc(), Clue.id.desc())
     items = list(session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     return CluePage(items, total, page, per_page)
@@ -103,9 +123,7 @@ def list_clues(
 def get_clue(*, session: Session, principal: Principal, clue_id: int) -> Clue:
     """A clue of a problem ``principal`` may see; any other is 'not found'."""
     clue = session.scalar(
-        select(Clue)
-        .join(Finding, Clue.finding_id == Finding.id)
-        .where(Clue.id == clue_id, _visible(principal))
+        select(Clue).where(Clue.id == clue_id, clue_scope(session=session, principal=principal))
     )
     if clue is None:
         raise NotFoundError(f"no clue {clue_id}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from ecoradar.audit.service import record_by
@@ -649,6 +649,7 @@ def reassign_region(
 ) -> Problem:
     """Move a problem to another region (and so to its office): explicit and audited. The
     officer must cover both the current and the new region."""
+    from ecoradar.clues.models import Clue
     from ecoradar.problems.routing import office_for
     from ecoradar.regions.models import Region
 
@@ -665,6 +666,8 @@ def reassign_region(
         raise InputError("reason: required to move a problem to another region")
     before = {"region_id": problem.region_id, "office_region_id": problem.office_region_id}
     problem.region_id = target.id
+    # The problem's clues carry its region (clue lists scope on it, migration 0031).
+    session.execute(update(Clue).where(Clue.problem_id == problem.id).values(region_id=target.id))
     problem.office_region_id = office_for(
         target, session=session, office_level=policy.office_level
     ).id
