@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,6 +48,15 @@ class Container:
     regions: RegionIndexCache = field(default_factory=RegionIndexCache)
     touches: Touches = field(default_factory=Touches)
     """Last-use times that reads leave to be written apart from them (``flush_touches``)."""
+    session_clock: Clock | None = None
+    """The clock of browser sessions' lifetimes when it is not :attr:`clock`: ``ecoradar
+    demo`` gives real time here, so a login lasts as long as anywhere else while the demo's
+    clock runs N times faster."""
+
+    def session_now(self) -> datetime:
+        """Now for browser sessions (started, used, ended): :attr:`session_clock`'s, else
+        :attr:`clock`'s."""
+        return (self.session_clock or self.clock).now()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -131,7 +141,12 @@ def _take_turns(container: Container) -> None:
     event.listen(engine, "checkin", checkin)
 
 
-def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    session_clock: Clock | None = None,
+) -> Container:
     settings = settings or Settings()
     url = make_url(settings.resolved_database_url)
     sqlite = url.get_backend_name() == "sqlite"
@@ -147,6 +162,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         readers=make_sessionmaker(reader_engine(engine)),
         clock=clock or SystemClock(),
         gate=WriteGate() if sqlite else None,
+        session_clock=session_clock,
     )
     if sqlite:
         _take_turns(container)

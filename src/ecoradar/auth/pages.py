@@ -78,9 +78,10 @@ def login(
     now = box.clock.now()
 
     def start(session: Session, user: User) -> sessions.NewSession:
+        at = box.session_now()
         if cookie:
-            sessions.end_session(session=session, secret=cookie, now=now)
-        return sessions.start_session(session=session, user=user, now=now)
+            sessions.end_session(session=session, secret=cookie, now=at)
+        return sessions.start_session(session=session, user=user, now=at)
 
     try:
         started = log_in(
@@ -121,7 +122,7 @@ def logout(
 ) -> RedirectResponse:
     """End the session (the CSRF token was checked in resolving ``principal``)."""
     if cookie and principal is not None:
-        sessions.end_session(session=session, secret=cookie, now=box.clock.now())
+        sessions.end_session(session=session, secret=cookie, now=box.session_now())
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
         sessions.COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(box)

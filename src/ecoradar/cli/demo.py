@@ -88,7 +88,8 @@ def demo(
         took = time.perf_counter() - began
         err.print(f"city and {state.days} days of history made in {took:.0f} s")
     clock = ScaledClock(state.at, speed)
-    box = bootstrap(settings, clock=clock)
+    # a login lasts its real hours, not hours of the demo's fast clock
+    box = bootstrap(settings, clock=clock, session_clock=SystemClock())
     try:
         _run(box, state, host, port, speed, prepared.accounts)
     finally:

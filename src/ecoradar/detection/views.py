@@ -254,7 +254,7 @@ def credential_is_live(session: Session, box: Container, principal: Principal) -
         return auth_tokens.token_is_live(session=session, token_id=principal.token_id, now=now)
     if principal.session_id is not None:
         return auth_sessions.session_is_live(
-            session=session, session_id=principal.session_id, now=now
+            session=session, session_id=principal.session_id, now=box.session_now()
         )
     return False
 

@@ -5,9 +5,12 @@
 points, hidden clean, careless and falsifying enterprises, ``days`` days of monitoring data
 through the real pipeline with detection, problems found by the public, inspections, alerts
 and self-inspection, handled through every state, codes, reminders) played on a fake clock
-that ends now; then the sample ambient stations and power meters, and a demo account for every
-role. Where the demo stands is kept in ``ECORADAR_HOME/demo.json`` (:class:`DemoState`): the
-simulated time it reached, so a demo stopped and started again continues from there.
+that ends now (its public reports sent as clues through the clue intake, its last week of the
+demo's enterprise left to that enterprise's account); then the sample ambient stations and power
+meters, a demo account for every role, and work left to each of them
+(:mod:`ecoradar.simulate.demo_work`). Where the demo stands is kept in
+``ECORADAR_HOME/demo.json`` (:class:`DemoState`): the simulated time it reached, so a demo
+stopped and started again continues from there.
 
 What runs live is in :mod:`ecoradar.simulate.demo_live`.
 """
@@ -28,12 +31,16 @@ from ecoradar.core.clock import CHINA_TZ, FakeClock
 from ecoradar.core.errors import ConfigurationError
 from ecoradar.registry.models import Enterprise
 from ecoradar.simulate.behaviour import assign
+from ecoradar.simulate.demo_work import leave_work
 from ecoradar.simulate.history import run_history
-from ecoradar.simulate.history_world import HistoryConfig
+from ecoradar.simulate.history_world import HistoryConfig, own_enterprise
 from ecoradar.simulate.load import DemoAccount, ensure_demo_accounts
 from ecoradar.simulate.sample_stations import load_sample_stations
 
 STATE_FILE = "demo.json"
+PEOPLE_DAYS = 7
+"""The history's last week of the demo's enterprise is left to the person who logs in as it
+(its self-inspection tasks and rectifications): one task at least."""
 FILES = "demo-files"
 """Under ``ECORADAR_HOME``: the import files the demo's city was made from."""
 
@@ -81,6 +88,8 @@ class DemoState:
             after_days=0,
             seed=self.seed,
             start=start,
+            people_days=PEOPLE_DAYS,
+            clue_intake=True,
         )
 
 
@@ -121,6 +130,7 @@ def prepare(
         load_sample_stations(box, home / FILES, home / FILES / "regions.geojson")
         state = DemoState(enterprises, days, seed, clock.now())
         accounts = ensure_demo_accounts(box, enterprise=demo_enterprise(box, state))
+        leave_work(box)
         state.write(home)
         return Prepared(state, accounts, True)
     finally:
@@ -139,5 +149,4 @@ def demo_enterprise(box: Container, state: DemoState) -> str | None:
     its tasks and rectifications to that person)."""
     with box.reading() as session:
         codes = list(session.scalars(select(Enterprise.code)))
-    careless = sorted(code for code, label in labels(state, codes).items() if label == "careless")
-    return careless[0] if careless else None
+    return own_enterprise(labels(state, codes))

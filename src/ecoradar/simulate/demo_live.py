@@ -2,8 +2,9 @@
 
 * The devices: one simulated data acquisition unit per monitoring point over real TCP to the
   gateway (:class:`~ecoradar.simulate.devices_fleet.Fleet`): minute data every 10 minutes and
-  hourly data; the careless enterprises' points run above their limit a share of the hours, and
-  a few devices lose their link for a quarter of a day now and then.
+  hourly data; the careless enterprises' points run above their limit a share of the hours, the
+  falsifying enterprises' points send a flatline or values pinned just under the limit on a
+  share of the days, and a few devices lose their link for a quarter of a day now and then.
 * The power meters (:mod:`ecoradar.simulate.demo_power`): production by day, treatment with it,
   switched off now and then at careless enterprises.
 * The people (:class:`People`, stepped about once a real second): the history's officer
@@ -33,13 +34,14 @@ from sqlalchemy.orm import Session
 from ecoradar.auth import service as accounts
 from ecoradar.auth.models import User
 from ecoradar.bootstrap import Container
-from ecoradar.clues.catalog import get_service, service_codes
+from ecoradar.clues.catalog import service_codes
 from ecoradar.clues.intake import ClueIn, OutsideJurisdiction, Upload, submit_clue
 from ecoradar.core.clock import ScaledClock
 from ecoradar.core.errors import EcoRadarError
 from ecoradar.greencode.models import GreenCode
 from ecoradar.problems.models import Problem
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
+from ecoradar.simulate.behaviour import BEHAVIOURS
 from ecoradar.simulate.demo import DemoState, demo_enterprise, labels
 from ecoradar.simulate.demo_power import PowerFeed
 from ecoradar.simulate.devices import VirtualDevice
@@ -47,6 +49,7 @@ from ecoradar.simulate.devices_config import DeviceOptions, Fault
 from ecoradar.simulate.devices_fleet import Fleet
 from ecoradar.simulate.fleet import load_profiles
 from ecoradar.simulate.history_acts import Agenda, Handling, make_cast, photo
+from ecoradar.simulate.history_clues import required_attributes
 from ecoradar.simulate.history_world import World, plan_discovery, plan_tasks, take_up
 from ecoradar.simulate.traffic import PointProfile
 from ecoradar.simulate.traffic import stable_unit as _unit
@@ -64,6 +67,12 @@ HANDLED_SHARE = 0.7
 """New problems the simulated officer takes up; the rest wait for the demo's officer."""
 EXCESS_HOURS = 0.08
 """Share of hours a careless enterprise's point runs above its limit."""
+FALSIFY_DAYS = (
+    BEHAVIOURS["falsifier"].incidents["flatline"]
+    + BEHAVIOURS["falsifier"].incidents["near_limit_pinning"]
+) / 30
+"""Share of days a falsifying enterprise's point sends a flatline or pinned values: as often as
+the history's falsifiers do (per 30 days)."""
 FLAKY_SHARE = 0.04
 """Devices whose link fails now and then (offline alerts, recovered history)."""
 LIVE_DAYS = 90
@@ -71,7 +80,8 @@ LIVE_DAYS = 90
 
 
 def fleet(box: Container, clock: ScaledClock, state: DemoState, port: int) -> Fleet:
-    """One device per enterprise point; careless enterprises' points exceed now and then."""
+    """One device per enterprise point; careless enterprises' points exceed now and then,
+    falsifying enterprises' points (the history's falsifiers) send falsification patterns."""
     with box.reading() as session:
         profiles = load_profiles(session)
         owners = dict(
@@ -83,8 +93,16 @@ def fleet(box: Container, clock: ScaledClock, state: DemoState, port: int) -> Fl
         )
     hidden = labels(state, sorted(set(owners.values())))
     careless = {mn for mn, code in owners.items() if hidden.get(code) == "careless"}
+    falsifying = {mn for mn, code in owners.items() if hidden.get(code) == "falsifier"}
     profiles = [
-        PointProfile(p.mn, p.password, p.medium, p.factors, EXCESS_HOURS if p.mn in careless else 0)
+        PointProfile(
+            p.mn,
+            p.password,
+            p.medium,
+            p.factors,
+            excess=EXCESS_HOURS if p.mn in careless else 0.0,
+            falsify=FALSIFY_DAYS if p.mn in falsifying else 0.0,
+        )
         for p in profiles
     ]
     options = DeviceOptions(
@@ -156,6 +174,7 @@ class People:
         self.reserved = {ids[own]} if own in ids else set()
         """The demo enterprise account's enterprise: its tasks and rectifications are left
         to the person logged in as it."""
+        self.world.people = self.reserved
         self.activity = Activity()
         careless = {code for code, label in hidden.items() if label == "careless"}
         self.power = PowerFeed(box, careless)
@@ -208,7 +227,7 @@ class People:
             lon=lon,
             description=_TEXTS[category],
             observed_at=now - timedelta(minutes=rng.randint(5, 90)),
-            attributes=_attributes(category),
+            attributes=required_attributes(category),
             photos=(Upload("photo.jpg", photo(rng.randint(1, 50))),) if channel != "public" else (),
             anonymous=reporter is None,
             reporter_user_id=reporter,
@@ -261,22 +280,6 @@ class People:
         if (lat, lon) not in self._workers:
             self._workers[lat, lon] = box.write(work, what="a demo grid worker")
         return self._workers[lat, lon]
-
-
-def _attributes(category: str) -> dict[str, str | list[str]]:
-    """A value for each required attribute of ``category`` (its first choice, or mid-range)."""
-    values: dict[str, str | list[str]] = {}
-    for attribute in get_service(category).attributes:
-        if not attribute.required or not attribute.variable:
-            continue
-        if attribute.values:
-            values[attribute.code] = attribute.values[0].key
-        elif attribute.datatype == "number":
-            low, high = attribute.minimum or 0.0, attribute.maximum or 10.0
-            values[attribute.code] = f"{(low + high) / 2:g}"
-        else:
-            values[attribute.code] = "演示"
-    return values
 
 
 _DRONE = {"platform_id": "UAV-07", "detection_type": "plume", "confidence": 0.9}

@@ -14,13 +14,15 @@ unfounded), orders rectification and records penalties.
 Real violations are hidden: each enterprise violates in each block of ``block_days`` with its
 class's probability, and a violation is found only when the public reports it or a routine
 (uniform, score-blind) inspection finds it; reports about enterprises that do not violate are
-found unfounded. At ``T``, the end of the history, every code is computed
-(``greencode.service.recompute_all``) from what EcoRadar saw. The period after ``T`` plays on
-with reports and routine inspections only (no monitoring data, and the history's unfinished
-business is dropped: it cannot change the outcome); each problem found is followed to the
-on-site verdict. The **outcome** of an enterprise is whether a problem reported after ``T`` was
-confirmed against it, read back from the problem register; ``violations_after`` is the hidden
-truth per block after ``T`` (what an inspection could find then).
+found unfounded. With ``clue_intake`` (the demo's) a public report goes through the clue
+intake, as a live one does (:mod:`ecoradar.simulate.history_clues`). At ``T``, the end of the
+history, every code is computed (``greencode.service.recompute_all``) from what EcoRadar saw.
+The period after ``T`` plays on with reports and routine inspections only (no monitoring data,
+and the history's unfinished business is dropped: it cannot change the outcome); each problem
+found is followed to the on-site verdict. The **outcome** of an enterprise is whether a problem
+reported after ``T`` was confirmed against it, read back from the problem register;
+``violations_after`` is the hidden truth per block after ``T`` (what an inspection could find
+then).
 
 The world's configuration and daily routines are in :mod:`ecoradar.simulate.history_world`.
 """
@@ -54,6 +56,7 @@ from ecoradar.simulate.history_world import (
     World,
     after_blocks,
     load,
+    own_enterprise,
     plan_discovery,
     scheduler_pass,
 )
@@ -169,9 +172,15 @@ def run_history(
     plan_discovery(world)
     intake = Intake(box)
     seconds["setup"] = time.perf_counter() - began
+    own = own_enterprise(labels_by_code) if config.people_days > 0 else None
+    people_from = max(0, config.history_days - config.people_days)
     clock.set(origin + timedelta(minutes=5))
+    if own is not None and people_from == 0:
+        world.people = {ids[own]}
     scheduler_pass(world)  # the first day's tasks
     for day in range(config.history_days):
+        if own is not None and day == people_from:
+            world.people = {ids[own]}
         cut = origin + timedelta(days=day + 1, hours=1, minutes=5)
         tick = time.perf_counter()
         agenda.run_until(cut)

@@ -340,9 +340,11 @@ def report(
     key: str,
     now: datetime,
     text: str,
+    attach_to: int | None = None,
 ) -> int:
     """A finding about an enterprise from ``channel`` (a report, an inspection); its problem.
-    ``key`` groups findings about one matter into one problem."""
+    ``key`` groups findings about one matter into one problem; ``attach_to`` names the open
+    problem a public report (a clue, which has no key) opened about the same matter."""
 
     def work(session: Session) -> int:
         recorded = record_finding(
@@ -359,6 +361,7 @@ def report(
                 source_ref=f"sim:{channel}:{key}",
                 enterprise_id=enterprise_id,
                 match_key=f"sim:{key}",
+                attach_to=attach_to,
             ),
             now=now,
             actor="system:simulation",

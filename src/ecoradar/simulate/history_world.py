@@ -37,6 +37,7 @@ from ecoradar.simulate.behaviour import (
     violates,
 )
 from ecoradar.simulate.history_acts import Agenda, Case, Cast, Handling, answer_task, report
+from ecoradar.simulate.history_clues import keyed_problem, public_clue
 from ecoradar.simulate.history_data import RegistryFiles, write_registry
 from ecoradar.simulate.selfcheck_sample import write_points_file
 
@@ -69,6 +70,14 @@ class HistoryConfig:
     """Share of the violations found at a falsifier named ``data_falsification`` (a veto)."""
     fine_share: float = 0.5
     """Share of confirmed violations fined (the rest get an order to correct)."""
+    people_days: int = 0
+    """The last this many days of the history, the demo's enterprise (:func:`own_enterprise`)
+    answers its own self-inspection tasks and reports its own rectification: left undone, for
+    the person who logs in as it."""
+    clue_intake: bool = False
+    """Public reports go through the clue intake (``clues.intake.submit_clue``: a clue row,
+    tracking code and deduplication each), as the demo's do; off, they are findings matched
+    to their enterprise by key alone (the prediction study's exact bookkeeping)."""
 
     @property
     def total_days(self) -> int:
@@ -94,6 +103,10 @@ class World:
     planned_tasks: set[int] = field(default_factory=set)
     violated: dict[tuple[int, int], bool] = field(default_factory=dict)
     """(enterprise id, block) -> really violates then (hidden)."""
+    people: set[int] = field(default_factory=set)
+    """Enterprises whose tasks and rectifications are left to their people (not simulated)."""
+    keyed: dict[str, int] = field(default_factory=dict)
+    """Matter (discovery key) -> the problem a public clue about it opened."""
 
 
 def load(box: Container, directory: Path, config: HistoryConfig) -> RegistryFiles:
@@ -132,6 +145,13 @@ def load(box: Container, directory: Path, config: HistoryConfig) -> RegistryFile
     with box.transaction() as session:
         import_points(session=session, path=path, now=box.clock.now(), actor="cli:ecoradar")
     return files
+
+
+def own_enterprise(labels: Mapping[str, str]) -> str | None:
+    """The enterprise the demo's enterprise account belongs to, given each enterprise's hidden
+    class: the first careless one, which has problems, alerts and tasks to answer."""
+    careless = sorted(code for code, label in labels.items() if label == "careless")
+    return careless[0] if careless else None
 
 
 # --- discovery: reports and routine inspections --------------------------------------------
@@ -193,16 +213,32 @@ def _finder(world: World, eid: int, channel: str, key: str, real: bool, after: b
 
     def act(now: datetime) -> None:
         text = "群众举报企业偷排" if channel == "public" else "例行检查发现问题"
-        pid = report(
-            world.box,
-            enterprise_id=eid,
-            place=world.cast.places[eid],
-            channel=channel,
-            category=world.media.get(eid, "other"),
-            key=key,
-            now=now,
-            text=text if real else "群众反映异味",
-        )
+        text = text if real else "群众反映异味"
+        category = world.media.get(eid, "other")
+        place = world.cast.places[eid]
+        if channel == "public" and config.clue_intake:
+            receipt = public_clue(
+                world.box,
+                enterprise_id=eid,
+                place=place,
+                category=category,
+                key=f"{key}:{now:%Y%m%d%H%M}",
+                now=now,
+                text=text,
+            )
+            pid = world.keyed[key] = receipt.problem_id
+        else:
+            pid = report(
+                world.box,
+                enterprise_id=eid,
+                place=place,
+                channel=channel,
+                category=category,
+                key=key,
+                now=now,
+                text=text,
+                attach_to=keyed_problem(world.box, world.keyed.get(key)),
+            )
         violation = None
         if real and label == "falsifier" and case_rng.random() < config.named_falsification:
             violation = "data_falsification"
@@ -216,6 +252,7 @@ def _finder(world: World, eid: int, channel: str, key: str, real: bool, after: b
                 rectify_late=case_rng.random() < BEHAVIOURS[label].rectify_late,
                 rng=case_rng,
                 until_verdict=after,
+                own_rectification=eid in world.people,
             ),
             now,
         )
@@ -258,8 +295,8 @@ def scheduler_pass(world: World) -> None:
         what="deadlines",
     )
     run_selfcheck(box)
-    plan_tasks(world)
-    take_up(world)
+    plan_tasks(world, skip=world.people)
+    take_up(world, skip=world.people)
 
 
 def plan_tasks(world: World, *, skip: Collection[int] = ()) -> None:

@@ -66,6 +66,13 @@ class PointProfile:
     excess: float = 0.0
     """Share of hours (drawn per point and hour) in which the first factor runs at 1.3-1.8
     times its limit: an enterprise that exceeds now and then (the demo's careless ones)."""
+    falsify: float = 0.0
+    """Share of days (drawn per point and CST date) with a falsification spell on the factor
+    with the highest limit (pH aside), half of them each way: a stuck analyser sending one value
+    (30 % to 60 % of the limit, ``Min`` = ``Max`` = ``Avg``) for 6 to 10 hours from between
+    08:00 and 13:00 (``flatline``), or the whole day's values pinned at 89 % to 95 % of the
+    limit, +-1 % around a level for the day (``near_limit_pinning``): an enterprise that
+    falsifies (the demo's falsifiers). Daily values are left as they are."""
 
     @property
     def st(self) -> str:
@@ -131,6 +138,22 @@ def _item(avg: float, lo: float, hi: float, cn: str, prefix: str = "") -> dict[s
     return {f"{prefix}Avg": _fmt(avg), f"{prefix}Min": _fmt(lo), f"{prefix}Max": _fmt(hi)}
 
 
+def _spell(profile: PointProfile, when: datetime) -> tuple[str, float] | None:
+    """The falsification pattern (``flatline`` or ``near_limit_pinning``) and its level (share
+    of the limit) at ``when``, if ``when`` is in one of ``profile``'s spells."""
+    local = when.astimezone(CHINA_TZ)
+    day = local.date().isoformat()
+    if _unit(profile.mn, "falsify", day) >= profile.falsify:
+        return None
+    if _unit(profile.mn, "falsify-kind", day) < 0.5:
+        return "near_limit_pinning", 0.9 + 0.04 * _unit(profile.mn, "pin-level", day)
+    start = 8 + int(6 * _unit(profile.mn, "flat-start", day))
+    hours = 6 + int(5 * _unit(profile.mn, "flat-hours", day))
+    if start <= local.hour < start + hours:
+        return "flatline", 0.3 + 0.3 * _unit(profile.mn, "flat-level", day)
+    return None
+
+
 def values_at(
     profile: PointProfile, when: datetime, rng: random.Random, *, cn: str = CN_HOUR
 ) -> dict[str, dict[str, str]]:
@@ -150,6 +173,9 @@ def values_at(
         flow = (40 + 80 * _unit(profile.mn, "flow")) * load * rng.uniform(1 - noise, 1 + noise)
     else:
         flow = (5 + 45 * _unit(profile.mn, "flow")) * load * rng.uniform(1 - noise, 1 + noise)
+    spell = _spell(profile, middle) if profile.falsify and cn != CN_DAY else None
+    limited = [f for f in profile.factors if f.code != PH] if spell else []
+    target = max(limited, key=lambda f: f.limit, default=None)
     items: dict[str, dict[str, str]] = {}
     for factor in profile.factors:
         if factor.code == PH:
@@ -164,10 +190,19 @@ def values_at(
             hour = int(middle.timestamp() // 3600)
             if _unit(profile.mn, "excess", hour) < profile.excess:
                 mean = factor.limit * (1.3 + 0.5 * _unit(profile.mn, "over", hour)) * wander
-        mean *= rng.uniform(1 - noise, 1 + noise)
+        jitter = rng.uniform(1 - noise, 1 + noise)
+        stuck = spell is not None and factor is target and spell[0] == "flatline"
+        if spell is not None and factor is target:
+            # the same draws as any interval, so the other items stay as they were
+            mean = factor.limit * spell[1] * (1.0 if stuck else 1 + (jitter - 1) * 0.01 / noise)
+        else:
+            mean *= jitter
         avg, lo, hi = _triple(mean, rng, cn)
+        if stuck:
+            lo = hi = avg
         if gas and factor.o2_reference is not None and factor.o2_reference < 21:
-            ratio = (21 - o2) / (21 - factor.o2_reference)  # measured = converted x ratio
+            # measured = converted x ratio; a stuck analyser's raw value is at the mean O2 (9 %)
+            ratio = (21 - (9.0 if stuck else o2)) / (21 - factor.o2_reference)
             item = _item(avg * ratio, lo * ratio, hi * ratio, cn)
             item.update(_item(avg, lo, hi, cn, "Zs"))
             measured = avg * ratio

@@ -136,7 +136,7 @@ def _resolve(
         )
     elif cookie:
         live = sessions.session_principal(
-            session=session, secret=cookie, now=now, touches=box.touches
+            session=session, secret=cookie, now=box.session_now(), touches=box.touches
         )
         if live is not None:
             if request.method in credentials.UNSAFE_METHODS and not credentials.csrf_matches(
