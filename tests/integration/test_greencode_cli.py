@@ -41,7 +41,7 @@ def registry(
         company.permit_valid_until = date(2026, 1, 31)
     text = DEFAULT_PATH.read_text(encoding="utf-8")
     text = text.replace("permit = 5\n", "permit = 500\n").replace(
-        'version = "2026.1"', 'version = "test-permit"'
+        'version = "2026.2"', 'version = "test-permit"'
     )
     model = tmp_path / "model.toml"
     model.write_text(text, encoding="utf-8")

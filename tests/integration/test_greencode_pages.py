@@ -122,7 +122,7 @@ def test_an_officer_in_scope_sees_the_code_its_indicators_events_and_history(
     assert f'href="/alerts/{scene.alert}"' in html
     assert f'href="/problems/{scene.problem}"' in html
     assert "排污许可证 91330502MA2B00001X001P 将于" in html
-    assert 'id="gc-model">2026.1<' in html or 'id="gc-model">' in html
+    assert 'id="gc-model">2026.2<' in html or 'id="gc-model">' in html
     assert "data-series='[{" in html and '"change": true' in html
     assert "<svg" in html and f"/public/greencode/{ONE}" in html  # the QR code
     assert 'id="gc-improve"' not in html and 'id="repair-form"' not in html
@@ -221,7 +221,7 @@ def test_the_public_page_shows_colour_date_and_public_reasons_and_nothing_intern
         "数据质量",  # no indicators
         "/problems/",
         "/alerts/",
-        "2026.1",  # no model version
+        "2026.2",  # no model version
     ):
         assert secret not in html, secret
     english = scene.client.get(f"/public/greencode/{ONE}", headers=EN)

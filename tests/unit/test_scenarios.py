@@ -27,11 +27,14 @@ from ecoradar.regions.service import read_regions_file
 from ecoradar.registry import importer
 from ecoradar.registry.standards import limit_for
 from ecoradar.simulate.scenarios import KINDS, ScenarioFiles, write_scenarios
+from ecoradar.simulate.scenarios_beyond import BEYOND_KINDS
 from ecoradar.simulate.scenarios_depth import DEPTH_KINDS
 from ecoradar.simulate.scenarios_plan import SPECS, ScenarioPoint, counts, plan
 from ecoradar.simulate.traffic import FactorProfile, PointProfile
 
-SCENARIO_KINDS = tuple(k for k in KINDS if k not in {"parameter_tampering", *DEPTH_KINDS})
+SCENARIO_KINDS = tuple(
+    k for k in KINDS if k not in {"parameter_tampering", *DEPTH_KINDS, *BEYOND_KINDS}
+)
 """The kinds these scenarios inject (issue 20's kinds have labelled sets of their own)."""
 
 SMALL: dict[str, Any] = {"seed": 3, "points": 16, "days": 12, "incidents": 3, "distractors": 2}

@@ -1,11 +1,15 @@
 """The periodic passes of the detection depth rules that look across days and points:
 ``cloned_stream`` (:mod:`ecoradar.detection.clones`, over the last ``CLONE_DAYS`` China days of
-every enterprise point) and ``limit_bunching`` (:mod:`ecoradar.detection.bunching`, over the
-last 28 China days). They run in the scheduler's pass once a new China day is complete, and at
-the end of ``ecoradar ingest``. Time is the data's: the last complete China day before the
-newest stored hour (never after the clock), so a replay of old data is judged like live data.
-Alerts are written through :func:`ecoradar.detection.alerts.record_spans`: a re-run extends the
-alerts it raised before, never doubles them.
+every enterprise point), ``limit_bunching`` (:mod:`ecoradar.detection.bunching`, over the last
+28 China days), and the three rules "beyond the contract" over the same 28 days
+(:mod:`ecoradar.detection.beyond`): ``inspection_drop`` at the visits recorded in them
+(risk-based inspections done, on-site findings of the problem register), ``dilution`` (with the
+production meters' power where a meter relates to the point) and ``rounded_values`` (the last
+``rounding.DAYS`` days judged). They run in the scheduler's pass once a new China day is
+complete, and at the end of ``ecoradar ingest``. Time is the data's: the last complete China day
+before the newest stored hour (never after the clock), so a replay of old data is judged like
+live data. Alerts are written through :func:`ecoradar.detection.alerts.record_spans`: a re-run
+extends the alerts it raised before, never doubles them.
 """
 
 from __future__ import annotations
@@ -22,14 +26,17 @@ from sqlalchemy.orm import Session
 from ecoradar.bootstrap import Container
 from ecoradar.core.db import UTCDateTime
 from ecoradar.core.periodic import Hourly
-from ecoradar.detection import bunching, clones
+from ecoradar.detection import beyond, bunching, clones, dilution, inspection, rounding
 from ecoradar.detection.alerts import record_spans
 from ecoradar.detection.daily import china_day, day_start
 from ecoradar.detection.engine import PointSpan, load_configs
 from ecoradar.detection.models import Alert
 from ecoradar.detection.params import FactorConfig, HourRecord, PointConfig, Reading, converted
 from ecoradar.detection.runs import Span
+from ecoradar.inspections.models import Inspection
 from ecoradar.monitoring.models import Measurement
+from ecoradar.power.models import PowerMeter, PowerReading, PowerUnit
+from ecoradar.problems.models import Finding, Problem
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
 
 CLONE_DAYS = 3
@@ -38,18 +45,37 @@ extending the alert it raised)."""
 DAY = timedelta(days=1)
 
 
+ON_SITE = ("inspection", "department", "grid_worker")
+"""Problem-register channels whose findings are observed on site (a visit)."""
+
+
 @dataclass
 class DepthPass:
     skipped: bool = False
     clones: int = 0
     bunching: int = 0
+    inspection_drop: int = 0
+    dilution: int = 0
+    rounded: int = 0
 
     @property
     def idle(self) -> bool:
-        return self.skipped or not (self.clones or self.bunching)
+        return self.skipped or not (
+            self.clones or self.bunching or self.inspection_drop or self.dilution or self.rounded
+        )
 
     def __str__(self) -> str:
-        return f"depth: {self.clones} cloned_stream alert(s), {self.bunching} limit_bunching"
+        text = f"depth: {self.clones} cloned_stream alert(s), {self.bunching} limit_bunching"
+        extra = [
+            f"{count} {kind}"
+            for kind, count in (
+                (inspection.KIND, self.inspection_drop),
+                (dilution.KIND, self.dilution),
+                (rounding.KIND, self.rounded),
+            )
+            if count
+        ]
+        return ", ".join([text, *extra])
 
 
 class _Daily:
@@ -119,14 +145,127 @@ def search(*, session: Session, end: datetime) -> tuple[dict[int, PointConfig], 
     pinned = pinned_hours(session, start, end)
     spans = clone_spans(session, configs, records, end)
     spans += bunching_spans(configs, records, end, pinned)
+    spans += beyond_spans(session, configs, records, start, end)
     return configs, spans
 
 
 def _counted(spans: list[PointSpan]) -> DepthPass:
+    def count(kind: str) -> int:
+        return sum(1 for s in spans if s.span.kind == kind)
+
     return DepthPass(
-        clones=sum(1 for s in spans if s.span.kind == clones.KIND),
-        bunching=sum(1 for s in spans if s.span.kind == bunching.KIND),
+        clones=count(clones.KIND),
+        bunching=count(bunching.KIND),
+        inspection_drop=count(inspection.KIND),
+        dilution=count(dilution.KIND),
+        rounded=count(rounding.KIND),
     )
+
+
+def beyond_spans(
+    session: Session,
+    configs: dict[int, PointConfig],
+    records: dict[int, list[HourRecord]],
+    start: datetime,
+    end: datetime,
+) -> list[PointSpan]:
+    """``inspection_drop``, ``dilution`` and ``rounded_values`` of every point over
+    ``[start, end)``; rounded days judged over the last ``rounding.DAYS`` of them."""
+    visits = point_visits(session, list(records), start, end)
+    production = point_production(session, {configs[p].mn: p for p in records}, start, end)
+    since = end - timedelta(days=rounding.DAYS)
+    out = []
+    for point_id, hours in records.items():
+        for span in beyond.point_spans(
+            configs[point_id],
+            hours,
+            visits=visits.get(point_id, []),
+            production=production.get(point_id),
+            rounded_since=since,
+        ):
+            out.append(PointSpan(point_id, span))
+    return out
+
+
+def point_visits(
+    session: Session, point_ids: list[int], start: datetime, end: datetime
+) -> dict[int, list[inspection.Visit]]:
+    """The visits at each point's enterprise in ``[start, end)``: inspections of the draws done
+    (the day their result was recorded), then on-site findings of the problem register."""
+    enterprise_of = dict(
+        session.execute(
+            select(MonitoringPoint.id, Outlet.enterprise_id)
+            .join(Outlet, MonitoringPoint.outlet_id == Outlet.id)
+            .where(MonitoringPoint.id.in_(point_ids))
+        ).all()
+    )
+    found: dict[int, list[inspection.Visit]] = defaultdict(list)
+    done = session.execute(
+        select(Inspection.enterprise_id, Inspection.done_at, Inspection.id).where(
+            Inspection.state == "done",
+            Inspection.done_at >= start,
+            Inspection.done_at < end,
+        )
+    )
+    for enterprise_id, when, number in done:
+        if when is not None:
+            found[enterprise_id].append(inspection.Visit(china_day(when), "inspection", number))
+    seen = session.execute(
+        select(Problem.enterprise_id, Finding.observed_at, Finding.id)
+        .join(Problem, Finding.problem_id == Problem.id)
+        .where(
+            Finding.channel.in_(ON_SITE),
+            Problem.enterprise_id.is_not(None),
+            Finding.observed_at >= start,
+            Finding.observed_at < end,
+        )
+    )
+    for owner, when, number in seen:
+        if owner is not None:
+            found[owner].append(inspection.Visit(china_day(when), "finding", number))
+    return {p: found[e] for p, e in enterprise_of.items() if e in found}
+
+
+def point_production(
+    session: Session, mns: dict[str, int], start: datetime, end: datetime
+) -> dict[int, dict[datetime, bool]]:
+    """Per point, the hours its production meters tell: True when one runs (hourly mean at or
+    above its running threshold), False when all are below their idle threshold; hours between
+    are left to the flow."""
+    meters = session.execute(
+        select(PowerMeter.id, PowerMeter.points, PowerMeter.running_kw, PowerMeter.idle_kw)
+        .join(PowerUnit, PowerMeter.unit_id == PowerUnit.id)
+        .where(PowerUnit.kind == "production")
+    ).all()
+    related = {m[0]: [mns[mn] for mn in (m[1] or []) if mn in mns] for m in meters}
+    related = {k: v for k, v in related.items() if v}
+    if not related:
+        return {}
+    thresholds = {m[0]: (m[2], m[3]) for m in meters if m[0] in related}
+    sums: dict[tuple[int, datetime], list[float]] = defaultdict(list)
+    rows = session.execute(
+        select(PowerReading.meter_id, PowerReading.at, PowerReading.kw).where(
+            PowerReading.meter_id.in_(list(related)),
+            PowerReading.at >= start,
+            PowerReading.at < end,
+        )
+    )
+    for meter_id, at, kw in rows:
+        sums[(meter_id, at.replace(minute=0, second=0, microsecond=0))].append(kw)
+    states: dict[tuple[int, datetime], list[str]] = defaultdict(list)
+    for (meter_id, hour), kws in sums.items():
+        running_kw, idle_kw = thresholds[meter_id]
+        mean = sum(kws) / len(kws)
+        state = "running" if mean >= running_kw else "low" if mean < idle_kw else "partial"
+        for point_id in related[meter_id]:
+            states[(point_id, hour)].append(state)
+    out: dict[int, dict[datetime, bool]] = defaultdict(dict)
+    for (point_id, hour), seen in states.items():
+        if "running" in seen:
+            out[point_id][hour] = True
+        elif all(s == "low" for s in seen):
+            out[point_id][hour] = False
+    return dict(out)
 
 
 def stored_hours(

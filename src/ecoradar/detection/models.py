@@ -26,6 +26,9 @@ Kind = Literal[
     "variance_collapse",
     "cloned_stream",
     "limit_bunching",
+    "inspection_drop",
+    "dilution",
+    "rounded_values",
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 """Every alert kind of issue #4, in the order the documentation lists them."""

@@ -3,19 +3,22 @@
 :func:`detect` folds every point's hours through the streaming detectors (all kinds, of which
 ``variance_collapse`` is one), searches the clones day by day over the whole period and runs the
 bunching test over the last 28 days: what the engine and the periodic passes would raise.
+:func:`detect_beyond` runs the three rules "beyond the contract" (:mod:`ecoradar.detection.beyond`)
+over points that carry their inspection visits and metered production.
 :func:`score` gives precision, recall and F1 per kind: an alert matches a label of the same point
 and kind whose ``[start, end)`` it overlaps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ecoradar.detection import bunching, clones
+from ecoradar.detection import beyond, bunching, clones
 from ecoradar.detection.daily import china_day, day_start
 from ecoradar.detection.detectors import PointState, update
+from ecoradar.detection.inspection import Visit
 from ecoradar.detection.params import HourRecord, PointConfig, converted
 
 
@@ -160,3 +163,18 @@ def score(
         ):
             item.matched_alerts += 1
     return scores
+
+
+def detect_beyond(
+    points: Sequence[
+        tuple[PointConfig, list[HourRecord], Sequence[Visit], Mapping[datetime, bool] | None]
+    ],
+) -> list[Found]:
+    """The alerts of the three rules "beyond the contract" (``inspection_drop``, ``dilution``,
+    ``rounded_values``) over these points, each with its visits and metered production, over
+    the whole period (what the daily pass raises day by day)."""
+    out = []
+    for config, records, visits, production in points:
+        for span in beyond.point_spans(config, records, visits=visits, production=production):
+            out.append(Found(config.mn, span.kind, span.factor, span.start, span.end))
+    return out

@@ -30,7 +30,7 @@ def test_the_built_in_model_loads_with_every_indicator_and_the_draw_rates() -> N
 
 def test_another_file_puts_the_five_colour_scheme_in_force(tmp_path: Path) -> None:
     text = BUILT_IN.replace('scheme = "three"', 'scheme = "five"').replace(
-        'version = "2026.1"', 'version = "local-5"'
+        'version = "2026.2"', 'version = "local-5"'
     )
     model = load_model(write(tmp_path, text))
     assert model.version == "local-5"
@@ -41,7 +41,7 @@ def test_another_file_puts_the_five_colour_scheme_in_force(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("old", "new", "key"),
     [
-        ('version = "2026.1"\n', "", "version: missing"),
+        ('version = "2026.2"\n', "", "version: missing"),
         ("problems = 15\n", 'problems = "many"\n', "weights.problems: 'many' is not a number"),
         ('scheme = "three"', 'scheme = "four"', "scheme: 'four' is not one of three, five"),
         ('["yellow", 60]', '["purple", 60]', "schemes.three.cutoffs[1]"),

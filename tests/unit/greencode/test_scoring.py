@@ -151,13 +151,20 @@ def test_every_kind_of_suspected_falsification_costs_the_falsification_penalty()
         "zero_value",
         "flag_abuse",
         "o2_anomaly",
+        "parameter_tampering",
+        "variance_collapse",
+        "cloned_stream",
+        "limit_bunching",
+        "inspection_drop",
+        "dilution",
+        "rounded_values",
     }
     alerts = tuple(alert(i, k, day) for i, k in enumerate(kinds))
     result = scoring.data_quality(
         facts(points=(PointHours(1, "DA001", 10, 10),), alerts=alerts), MODEL
     )
-    assert result.detail["falsification_alerts"] == 6
-    assert result.score == max(0.0, 100 - 6 * MODEL.falsification_penalty)
+    assert result.detail["falsification_alerts"] == 13
+    assert result.score == max(0.0, 100 - 13 * MODEL.falsification_penalty)
 
 
 def test_data_quality_without_points_or_alerts_has_no_data() -> None:
