@@ -619,6 +619,34 @@ def test_the_devices_command_runs_the_registry_points_and_prints_a_summary(
     )
 
 
+def devices_at_speed(port: int, *options: str) -> None:
+    result = CliRunner().invoke(
+        simulate_app,
+        ["devices", "--count", "1", "--host", "127.0.0.1", "--port", str(port), *options],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+def test_at_speed_the_devices_replay_up_to_now_and_never_send_the_platforms_future(
+    registry: list[str],
+) -> None:
+    """The platform runs on real time here: at 7200 times an hour passes in half a second,
+    then the devices go on at real pace; with only --duration they replay up to now."""
+    began = datetime.now(CST)
+    an_hour_ago = (began - HOUR).isoformat(timespec="seconds")
+    with PlatformThread() as p:
+        devices_at_speed(p.port, "--speed", "7200", "--duration", "2", "--start", an_hour_ago)
+    ended = datetime.now(CST)
+    times = [r.packet.data_time for r in p.received if r.packet.data_time is not None]
+    assert times and min(times) < began - HOUR / 2  # it did replay the past hour
+    assert max(times) <= ended  # 2 s at 7200 times would have been 3 hours ahead
+    with PlatformThread() as p:
+        devices_at_speed(p.port, "--speed", "3600", "--duration", "1", "--rtd-seconds", "0")
+    times = [r.packet.data_time for r in p.received if r.packet.data_time is not None]
+    assert times and min(times) < began - HOUR / 2 and max(times) <= datetime.now(CST)
+
+
 def test_the_devices_command_has_help() -> None:
     result = CliRunner().invoke(simulate_app, ["devices", "--help"])
     assert result.exit_code == 0

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ecoradar.core.clock import FakeClock
 from ecoradar.hj212 import STRICT, Packet, decode, history_request, set_time_request
 from ecoradar.hj212.codec import encode
 from ecoradar.hj212.packet import CST, Edition, flag_for, format_time
@@ -220,6 +221,20 @@ def test_the_simulated_clock_runs_at_its_speed() -> None:
     assert clock.now() == DAY + timedelta(minutes=2.5)
     assert clock.real_seconds(timedelta(minutes=1)) == 1.0
     assert clock.real_seconds(timedelta(minutes=-1)) == 0.0
+
+
+def test_a_simulated_clock_with_a_ceiling_catches_up_and_then_keeps_its_pace() -> None:
+    now = [100.0]
+    platform = FakeClock(DAY + timedelta(minutes=3))
+    clock = SimClock(DAY, 60, monotonic=lambda: now[0], ceiling=platform)
+    now[0] += 2.5
+    assert clock.now() == DAY + timedelta(minutes=2.5)  # replaying, 60 times faster
+    assert clock.real_seconds(timedelta(minutes=1)) == 1.0
+    now[0] += 10
+    assert clock.now() == platform.now()  # caught up: never ahead of the platform
+    assert clock.real_seconds(timedelta(minutes=1)) == 60.0  # then at the platform's pace
+    platform.advance(timedelta(minutes=1))
+    assert clock.now() == DAY + timedelta(minutes=4)
 
 
 def test_an_aggregate_is_due_when_its_interval_ends_and_goes_in_order() -> None:

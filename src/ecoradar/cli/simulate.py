@@ -82,7 +82,12 @@ def devices(
         1.0, "--speed", min=0.001, help="Simulated seconds per real second (60: a minute a second)."
     ),
     start: str | None = typer.Option(
-        None, "--start", help="Simulated clock start, ISO 8601, no offset = UTC+8 (default: now)."
+        None,
+        "--start",
+        help=(
+            "Simulated clock start, ISO 8601, no offset = UTC+8 (default: now, or with --speed "
+            "and --duration as far back as the run replays up to now)."
+        ),
     ),
     duration: float | None = typer.Option(
         None, "--duration", min=0.0, help="Stop after this many real seconds (default: at Ctrl-C)."
@@ -114,7 +119,9 @@ def devices(
     Each device connects to the gateway and sends real-time, minute, hourly and daily data
     (HJ 212-2017, Flag A) with a diurnal cycle and noise, reconnects after drops with backoff,
     and answers the platform's history recovery (2051/2061/2031), set-time (1012) and get-time
-    (1011) requests. Prints a summary at the end; the exit status is 1 when every device gave
+    (1011) requests. The simulated clock never runs ahead of the platform's: ``--speed N``
+    replays from ``--start`` N times faster, then goes on at real pace from now. Prints a
+    summary at the end; the exit status is 1 when every device gave
     up (refused by the gateway: wrong password or unknown MN).
     """
     with container() as box:
@@ -122,7 +129,12 @@ def devices(
             profiles = load_profiles(session, limit=count)
         host = host or box.settings.gateway_host
         port = port or box.settings.gateway_port
-        begin = parse_start(start, box.clock.now())
+        platform = box.clock
+        now = platform.now()
+        if start is None and duration is not None and speed > 1:
+            begin = now - timedelta(seconds=duration * speed)  # replay up to now
+        else:
+            begin = parse_start(start, now)
     if not profiles:
         err.print(
             "[red]error:[/] the registry has no monitoring points: run `ecoradar registry import`"
@@ -149,7 +161,8 @@ def devices(
         except ValueError as exc:
             raise InputError(str(exc)) from exc
     _raise_open_file_limit(len(profiles) + 64)
-    fleet = Fleet(profiles, options, SimClock(begin, speed))
+    # never data from the platform's future: once caught up with now, on at real pace
+    fleet = Fleet(profiles, options, SimClock(begin, speed, ceiling=platform))
     out.print(
         f"{len(profiles)} devices -> {host}:{port}, simulated clock from "
         f"{begin.astimezone(CHINA_TZ).isoformat(timespec='seconds')} at x{speed:g}"

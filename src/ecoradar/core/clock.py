@@ -60,6 +60,7 @@ class ScaledClock:
         speed: float = 1.0,
         *,
         monotonic: Callable[[], float] = time.monotonic,
+        ceiling: Clock | None = None,
     ) -> None:
         if start.tzinfo is None:
             raise ValueError(f"a scaled clock needs an aware start, not {start.isoformat()}")
@@ -67,15 +68,29 @@ class ScaledClock:
             raise ValueError(f"speed {speed} is not a positive number")
         self.start = start
         self.speed = speed
+        self.ceiling = ceiling
+        """A clock this one never runs ahead of: once it has caught up, it keeps that clock's
+        pace (``ecoradar simulate devices`` against a platform on real time: a replay from the
+        past at N times, then live, never data from the platform's future)."""
         self._monotonic = monotonic
         self._origin = monotonic()
 
-    def now(self) -> datetime:
+    def _scaled(self) -> datetime:
         return self.start + timedelta(seconds=(self._monotonic() - self._origin) * self.speed)
 
+    def now(self) -> datetime:
+        scaled = self._scaled()
+        if self.ceiling is not None:
+            return min(scaled, self.ceiling.now())
+        return scaled
+
     def real_seconds(self, simulated: timedelta) -> float:
-        """Real seconds that ``simulated`` takes (0 for a time already past)."""
-        return max(0.0, simulated.total_seconds() / self.speed)
+        """Real seconds that ``simulated`` takes (0 for a time already past): at the ceiling's
+        pace once caught up with it."""
+        seconds = max(0.0, simulated.total_seconds())
+        if self.ceiling is not None and self._scaled() >= self.ceiling.now():
+            return seconds
+        return seconds / self.speed
 
 
 def utc(dt: datetime) -> datetime:

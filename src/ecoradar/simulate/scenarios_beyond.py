@@ -47,6 +47,7 @@ from ecoradar.detection.params import (
     PointConfig,
     Reading,
 )
+from ecoradar.simulate.scenarios_depth import Label
 
 FACTOR = "a21026"
 LIMIT = 100.0
@@ -54,14 +55,6 @@ HOUR = timedelta(hours=1)
 START = datetime(2026, 9, 1, tzinfo=CHINA_TZ)
 BEYOND_KINDS = ("inspection_drop", "dilution", "rounded_values")
 HONEST = ("inspected", "load_drop", "startup", "coarse")
-
-
-@dataclass(frozen=True)
-class Label:
-    mn: str
-    kind: str
-    start: datetime
-    end: datetime
 
 
 @dataclass
