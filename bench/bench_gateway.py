@@ -320,6 +320,7 @@ async def _serve(box: Container, args: argparse.Namespace) -> dict[str, Any]:
     result["largest_batch"] = max(stats.largest_batch for stats in batchers)
     result["write_seconds"] = sum(stats.write_seconds for stats in batchers)
     result["write_cpu"] = sum(stats.write_cpu_seconds for stats in batchers)
+    result["writes"] = [write for stats in batchers for write in stats.recent]
     result["totals"] = dict(gateway.counters.totals)
     result["gateway_rss"] = _memory_mib("self")
     result["writer_rss"] = max(
@@ -379,6 +380,14 @@ def _report(label: str, r: dict[str, Any]) -> None:
         f"largest {r['largest_batch']}; writer thread busy {r['write_seconds']:.1f} s, "
         f"CPU {r['write_cpu']:.1f} s; writer process CPU {r['writer_cpu']:.1f} s"
     )
+    writes = sorted(r["writes"])
+    if writes:
+        slow = writes[int(0.99 * (len(writes) - 1)) :]
+        print(
+            f"  write ms: p50 {1000 * writes[len(writes) // 2][0]:.1f}, "
+            f"p99 {1000 * slow[0][0]:.1f}, max {1000 * writes[-1][0]:.1f}; packets in the "
+            f"slowest 1 %: mean {statistics.fmean(n for _, n in slow):.0f}"
+        )
     print(
         f"  peak memory: gateway process {r['gateway_rss']:.0f} MiB (the load generator's "
         f"pre-built packets are not in it), writer process {r['writer_rss']:.0f} MiB"

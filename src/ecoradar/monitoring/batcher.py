@@ -20,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy.exc import DataError, IntegrityError
@@ -34,6 +35,8 @@ DEFAULT_MAX_ITEMS = 500
 """Items per transaction at most (about 2,000 measurement rows of hourly gas data)."""
 DEFAULT_MAX_DELAY = 0.005
 """Seconds the oldest item waits for company before its batch is written anyway."""
+RECENT = 100_000
+"""Writes whose duration :class:`BatcherStats` keeps."""
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,8 @@ class BatcherStats:
     """Wall time spent in writes (the worker thread was busy)."""
     write_cpu_seconds: float = 0.0
     """CPU time of the worker thread in writes (Python and database driver)."""
+    recent: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=RECENT))
+    """(wall seconds, items) of the latest writes, for the benchmark's percentiles."""
 
 
 class Batcher:
@@ -169,8 +174,10 @@ class Batcher:
         try:
             return self._write_isolating(items)
         finally:
-            self.stats.write_seconds += time.perf_counter() - started
+            took = time.perf_counter() - started
+            self.stats.write_seconds += took
             self.stats.write_cpu_seconds += time.thread_time() - cpu
+            self.stats.recent.append((took, len(items)))
 
     def _write_isolating(self, items: list[Received]) -> list[BaseException | None]:
         try:
