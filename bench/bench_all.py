@@ -4,8 +4,9 @@ its own, one after the other, with the machine's load average before each:
 1. the bare pure-Python frame+CRC+split loop beside ``ecoradar ingest`` and ``Intake.run``
    without and with detection, on SQLite and PostgreSQL (``bench_ingest.py``);
 2. the gateway at 1,000 / 2,500 / 5,000 packets/s offered by 2,000 devices sending the
-   realistic mix (real-time every 30 s, minute and hourly data), on both databases: latency
-   p50/p99, CPU per process, peak memory (``bench_gateway.py``);
+   realistic mix (real-time every 30 s, minute and hourly data), on both databases, and on
+   SQLite with the writers' inboxes (``--inbox``): latency p50/p99, CPU per process, peak memory
+   (``bench_gateway.py``);
 3. 1 and 2 storage-and-detection workers over NATS JetStream, both databases
    (``bench_bus.py``);
 4. the memory of 10,000 idle device connections (``bench_idle.py``).
@@ -91,10 +92,12 @@ def main() -> None:
                 sinks,
             )
         if "gateway" not in skip:
-            for backend in BACKENDS:
+            variants = [(backend, "") for backend in BACKENDS] + [("sqlite", "--inbox")]
+            for backend, inbox in variants:
                 for rate in args.rates.split(","):
                     _run(
-                        f"Gateway, {backend}, {rate} packets/s, realistic mix",
+                        f"Gateway, {backend}{', inbox' if inbox else ''}, {rate} packets/s, "
+                        "realistic mix",
                         [
                             f"{bench}/bench_gateway.py",
                             "--devices",
@@ -105,6 +108,7 @@ def main() -> None:
                             str(args.seconds),
                             "--backend",
                             backend,
+                            *([inbox] if inbox else []),
                         ],
                         sinks,
                     )

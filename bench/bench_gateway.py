@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_ingest import database, load_city
+from sqlalchemy import text
 
 from ecoradar.bootstrap import Container
 from ecoradar.cli.gateway import raise_open_file_limit
@@ -278,6 +279,7 @@ async def _serve(box: Container, args: argparse.Namespace) -> dict[str, Any]:
             batch_items=args.batch_items,
             batch_delay=args.batch_delay_ms / 1000,
             writers=args.writers,
+            inbox=args.inbox,
         ),
         full_sync=not args.normal_sync,
         write=(lambda batch: None) if args.dry_write else None,
@@ -326,14 +328,20 @@ async def _serve(box: Container, args: argparse.Namespace) -> dict[str, Any]:
     result["writer_rss"] = max(
         (_memory_mib(str(pid)) for pid in _writer_pids(gateway)), default=0.0
     )
+    if args.inbox:
+        reports = [await loop.run_in_executor(None, w.inbox_report) for w in gateway.writers]
+        result["inbox"] = reports
+    closing = time.perf_counter()
     await gateway.close()
+    result["close_seconds"] = time.perf_counter() - closing
+    with box.reading() as session:  # nothing answered is lost, nothing is doubled
+        result["archived"] = session.execute(text("SELECT count(*) FROM raw_packets")).scalar()
     return result
 
 
 def _writer_pids(gateway: Gateway) -> list[int]:
     """The gateway's writer processes (none when it writes in a thread)."""
-    processes = (writer._process for writer in gateway.writers)
-    return [process.pid for process in processes if process is not None and process.pid]
+    return [p.pid for writer in gateway.writers for p in writer.processes if p.pid]
 
 
 def _writer_cpu(gateway: Gateway) -> float:
@@ -392,6 +400,17 @@ def _report(label: str, r: dict[str, Any]) -> None:
         f"  peak memory: gateway process {r['gateway_rss']:.0f} MiB (the load generator's "
         f"pre-built packets are not in it), writer process {r['writer_rss']:.0f} MiB"
     )
+    for report in r.get("inbox", []):
+        stats = report["stats"]
+        print(
+            f"  inbox: {stats.slices} slices stored, {stats.items} packets "
+            f"({stats.items / max(stats.slices, 1):.0f} a slice), {report['backlog']} batches "
+            f"waiting at the end of the run; failures {stats.failures}"
+        )
+    print(
+        f"  stopped in {r['close_seconds']:.1f} s; packets archived {r['archived']} "
+        f"(answered {r['answered']})"
+    )
     print(
         "  p99 ms per second of the run:", " ".join(f"{1000 * v:.0f}" for v in r["per_second_p99"])
     )
@@ -435,6 +454,9 @@ def main() -> None:
         help="write in a thread of the gateway's process (as before), not in a child process",
     )
     parser.add_argument("--writers", type=int, default=1, help="writer processes")
+    parser.add_argument(
+        "--inbox", action="store_true", help="the writers answer from their inbox files"
+    )
     parser.add_argument("--profile", help="write a cProfile of the gateway's event loop here")
     parser.add_argument(
         "--mix",

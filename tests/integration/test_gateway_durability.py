@@ -171,7 +171,7 @@ def test_a_writer_process_that_died_is_replaced_and_nothing_is_lost(devices: Con
         device = await Device.connect(gateway)
         await device.send(hourly(0))
         first = await device.frame()
-        child = gateway.writers[gateway.shard(mn_of(1))]._process
+        child = gateway.writers[gateway.shard(mn_of(1))].writer.process
         os.kill(child.pid, signal.SIGKILL)
         child.join(WAIT)
         await device.send(hourly(1))
@@ -206,7 +206,7 @@ def test_devices_spread_over_two_writers_are_each_stored_in_order(
             for device, serial in zip(connected, serials, strict=True):
                 assert (await device.frame()).qn == qn_of(hourly(hour, serial))
             if hour == 0:  # the writer of the first device dies between two hours
-                child = gateway.writers[gateway.shard(mn_of(serials[0]))]._process
+                child = gateway.writers[gateway.shard(mn_of(serials[0]))].writer.process
                 os.kill(child.pid, signal.SIGKILL)
                 child.join(WAIT)
         for device in connected:

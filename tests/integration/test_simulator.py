@@ -739,7 +739,7 @@ def gateway_run(
             pytest.fail(
                 f"not done in 30 s: device time {clock.now().isoformat()}, gateway time "
                 f"{box.clock.now().isoformat()}, writers alive "
-                f"{[w._process is not None and w._process.is_alive() for w in gateway.writers]}, "
+                f"{[w.writer.alive() for w in gateway.writers]}, "
                 f"counters {gateway.counters.totals} {gateway.counters.reasons}, "
                 f"fleet {fleet.totals()}, stored {hours}"
             )

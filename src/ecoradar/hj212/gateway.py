@@ -45,7 +45,7 @@ from ecoradar.hj212.gateway_process import prepare_process, require_full_sync
 from ecoradar.hj212.gateway_recovery import Gap, GapTracker, latest_hours
 from ecoradar.hj212.gateway_rules import REFUSED, answers, refusal
 from ecoradar.hj212.gateway_session import DeviceSession, SessionLimits
-from ecoradar.hj212.gateway_writer import Setup, WriterProcess
+from ecoradar.hj212.gateway_writer import Setup, WriterProcess, inbox_path
 from ecoradar.hj212.packet import LENIENT, Packet, make_qn
 from ecoradar.hj212.replies import history_request, set_time_request
 from ecoradar.monitoring.batcher import Batcher, Write
@@ -104,8 +104,16 @@ class Gateway:
         count = 0
         if in_process and writer_process:
             count = self.limits.writers
+        if self.limits.inbox and not count:
+            raise ValueError("an inbox needs the gateway's writer processes (no bus, no write)")
         self.writers = [
-            WriterProcess(container, full_sync=synced, setup=writer_setup) for _ in range(count)
+            WriterProcess(
+                container,
+                full_sync=synced,
+                setup=writer_setup,
+                inbox=inbox_path(container.settings, index) if self.limits.inbox else None,
+            )
+            for index in range(count)
         ]
         """Writes (and detection) in child processes, each for the devices whose MN falls to
         it (:meth:`submit`); none: in this process's writer thread (``write`` given, or
@@ -211,7 +219,8 @@ class Gateway:
         """Open ``offline`` alerts for devices whose hourly data stopped (by the clock)."""
         while True:
             await asyncio.sleep(OFFLINE_SWEEP)
-            try:  # in the writer's thread, like every use of the detection state
+            try:  # in the writer's thread, like every use of the detection state (one writer
+                # sweeps: the sweep reads every point's newest hour from the store)
                 await self.batcher.run_in_worker(
                     self.writer.sweep if self.writer else self.intake.sweep
                 )

@@ -101,6 +101,11 @@ class GatewayLimits:
     PostgreSQL more commit side by side, but on this project's two cores shared with the load
     generator two writers moved p99 at 5,000 packets/s only from 99 to 85 ms and p50 from 13.8
     to 17.6 ms (README, issue 13): worth it only with cores to spare."""
+    inbox: bool = False
+    """Each writer process makes batches durable in an inbox file of its own and stores them in
+    slices a second later (``ecoradar.monitoring.inbox``): on SQLite the answers no longer wait
+    for writes that touch every device's pages, nor for the checkpoints that copy them back.
+    Stored values show up to a second later."""
 
 
 class Buckets:

@@ -26,10 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sqlalchemy.exc import DataError, IntegrityError
-
 from ecoradar.core.errors import EcoRadarError
-from ecoradar.monitoring.store import Received
+from ecoradar.monitoring.store import REFUSED_DATA, Received
 
 DEFAULT_MAX_ITEMS = 500
 """Items per transaction at most (about 2,000 measurement rows of hourly gas data)."""
@@ -182,7 +180,7 @@ class Batcher:
     def _write_isolating(self, items: list[Received]) -> list[BaseException | None]:
         try:
             self._write(items)
-        except (IntegrityError, DataError) as exc:
+        except REFUSED_DATA as exc:
             if len(items) == 1:
                 return [exc]
             log.warning(

@@ -108,3 +108,16 @@ class RawPacket(Base):
     detail: Mapped[str | None] = mapped_column(String(500))
     size: Mapped[int] = mapped_column(Integer)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InboxProgress(Base):
+    """How far a gateway writer's inbox (``ecoradar.monitoring.inbox``) has been stored: every
+    item up to ``item`` of batch ``batch_id`` (0-based; a whole batch is its last item's index).
+    Written in the transaction that stores those items, so none is stored twice."""
+
+    __tablename__ = "gateway_inbox_progress"
+
+    generation: Mapped[str] = mapped_column(String(36), primary_key=True)
+    """The inbox file's random id: a new file never inherits an old one's progress."""
+    batch_id: Mapped[int] = mapped_column(BigId)
+    item: Mapped[int] = mapped_column(Integer)

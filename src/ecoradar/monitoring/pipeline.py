@@ -89,15 +89,26 @@ class Intake:
     def judge(self, frame: bytes, peer: str, received_at: datetime) -> Received:
         return Received(frame, peer, received_at, self.judger(frame, received_at))
 
-    def write(self, batch: Sequence[Received], lookahead: Sequence[Received] = ()) -> BatchResult:
+    def write(
+        self,
+        batch: Sequence[Received],
+        lookahead: Sequence[Received] = (),
+        *,
+        within: Callable[[Session], object] | None = None,
+    ) -> BatchResult:
         """Detect on ``batch`` and store it with its alerts in one transaction; when this
-        returns, the batch is durable. ``lookahead``: what follows, when already read."""
+        returns, the batch is durable. ``lookahead``: what follows, when already read;
+        ``within``: more work for the same transaction (the inbox's progress)."""
         prepared = prepare_batch(batch, self.dialect)
         ahead = prepare_batch(lookahead, self.dialect) if lookahead else None
-        return self.write_prepared(prepared, ahead)
+        return self.write_prepared(prepared, ahead, within=within)
 
     def write_prepared(
-        self, prepared: PreparedBatch, lookahead: PreparedBatch | None = None
+        self,
+        prepared: PreparedBatch,
+        lookahead: PreparedBatch | None = None,
+        *,
+        within: Callable[[Session], object] | None = None,
     ) -> BatchResult:
         """:meth:`write` of a batch whose rows are made already; written again, whole, when
         the database was busy with other writes (``Container.write``)."""
@@ -111,6 +122,8 @@ class Intake:
                     result = write_prepared(session, prepared)
                     if engine is not None and prepared.parameters:
                         self._detect_parameters(session, prepared)
+                    if within is not None:
+                        within(session)
                     return result
             except BaseException:
                 if engine is not None:  # its state ran ahead of the store: rebuild what it saw

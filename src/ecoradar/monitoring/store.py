@@ -10,6 +10,7 @@ The rows are made by ``prepared.prepare_batch`` (possibly in another process).
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ecoradar.analysers.service import store_parameters
@@ -34,6 +36,7 @@ from ecoradar.monitoring.prepared import (
 from ecoradar.registry.models import Enterprise, MonitoringPoint, Outlet
 
 __all__ = [
+    "REFUSED_DATA",
     "MAX_RAW_BYTES",
     "RAW_COLUMNS",
     "BatchResult",
@@ -42,6 +45,19 @@ __all__ = [
     "write_batch",
     "write_prepared",
 ]
+
+
+REFUSED_DATA: tuple[type[Exception], ...] = (
+    IntegrityError,
+    DataError,
+    sqlite3.IntegrityError,
+    sqlite3.DataError,
+    psycopg.IntegrityError,
+    psycopg.DataError,
+)
+"""The database refused the *data* of a batch (not the batch's turn or the connection): through
+SQLAlchemy, or from the driver's cursor the writes here use directly. Such a batch is written
+again item by item, so one bad packet does not cost the others."""
 
 
 @dataclass
