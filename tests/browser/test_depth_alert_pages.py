@@ -78,8 +78,15 @@ def test_a_cloned_stream_and_a_bunching_are_drawn_as_charts(
     expect(chart).to_have_attribute("data-ready", "true")
     expect(page.locator("#clone-evidence")).to_contain_text("另一点位")
     expect(page.locator("#clone-fit")).to_contain_text("1.299")  # the copy: 1.3 x + 2
+    parameters = page.locator("#evidence-parameters dt")
+    expect(parameters.first).to_be_visible()
+    assert all("_" not in text for text in parameters.all_inner_texts()), "no setting's code"
     shot(page, "cloned-stream", full_page=True)
     page.goto(f"{live_server.url}/alerts/{bunching_id}")
     expect(page.locator("#bunching-chart")).to_have_attribute("data-ready", "true")
     expect(page.locator("#evidence-facts")).to_contain_text("紧贴限值上方的小时数")
+    # the hours above the limit went missing (none where 46 were expected): the chance of that
+    # is shown, and as "< 0.0001", not "1.1e-20" (an exponent is a code to most readers)
+    missing = page.locator('#evidence-facts dt[data-fact="p_missing"] + dd')
+    expect(missing).to_have_text("< 0.0001")
     shot(page, "limit-bunching", full_page=True)

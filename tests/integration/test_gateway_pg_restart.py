@@ -156,3 +156,37 @@ def test_a_restarted_postgresql_loses_no_answered_packet_and_doubles_none(
         assert (hours, archived) == (sent, sent)
     finally:
         box.close()
+
+
+def test_with_the_inbox_packets_are_answered_while_postgresql_is_down_and_stored_once_back(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """The inbox holds what comes while the server is down: every packet is answered, and the
+    mover stores it all, once, when the server is back."""
+    settings = Settings(
+        environment="test", secret_key=TEST_SECRET, home=tmp_path, database_url=cluster.url
+    )
+    box: Container = bootstrap(settings, clock=FakeClock(START))
+    migrate.upgrade(box.engine)
+    register(box, tmp_path)
+    frames = [hourly(h, 1) for h in range(-12, 0)]
+
+    async def scenario(gateway: Gateway) -> int:
+        device = await Device.connect(gateway)
+        await device.send(b"".join(frames[:4]))
+        answered = sum(p.cn == "9014" for p in await device.frames(4))
+        cluster.crash()
+        await device.send(b"".join(frames[4:8]))
+        answered += sum(p.cn == "9014" for p in await device.frames(4))
+        await asyncio.get_running_loop().run_in_executor(None, cluster.start)
+        await device.send(b"".join(frames[8:]))
+        answered += sum(p.cn == "9014" for p in await device.frames(4))
+        await device.close()
+        return answered
+
+    try:
+        assert run_gateway(box, scenario, inbox=True) == len(frames), "all answered"
+        _, hours, archived = counts(box)
+        assert (hours, archived) == (len(frames), len(frames))
+    finally:
+        box.close()

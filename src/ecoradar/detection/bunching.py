@@ -84,6 +84,7 @@ class Bunching:
             "above_expected": round(self.above_expected, 3),
             "below_observed": self.below_observed,
             "p_value": float(f"{self.p_value:.3g}"),
+            "p_missing": float(f"{poisson_cdf(self.above_observed, self.above_expected):.3g}"),
             "valid_hours": self.hours,
         }
 

@@ -53,7 +53,8 @@ writer's path to one insert). Under load it never waits: at 5,000 packets/s, 2,0
 slice held 160-360 packets (README); 1-second slices of 5,000 cost less CPU but their commits
 and checkpoints crowd the inbox's own on the disk (p99 47-130 ms against 25-33)."""
 STARTUP_RETRY = 5.0
-"""Seconds between tries to open the inbox and read its progress (the database down)."""
+"""Seconds between tries while the database cannot be written (down, restarting): to open the
+inbox and read its progress, or to store a slice that failed."""
 SLICE_ITEMS = 20_000
 """Items stored in one transaction at most (a backlog is stored in several)."""
 
@@ -226,11 +227,12 @@ class InboxMover:
                 return
         assert self._inbox is not None
         try:
-            while True:
-                self._wake.wait(self.interval)
+            failed = False
+            while True:  # after a failure (the database down) it waits longer: less noise
+                self._wake.wait(STARTUP_RETRY if failed else self.interval)
                 self._wake.clear()
                 stopping = self._stop.is_set()
-                self._move_all()
+                failed = not self._move_all()
                 self._run_chores()
                 if stopping:
                     return
@@ -258,19 +260,19 @@ class InboxMover:
                 except Exception:  # noqa: BLE001 - a chore's failure stops no slice
                     log.exception("a gateway chore in the inbox's mover failed")
 
-    def _move_all(self) -> None:
+    def _move_all(self) -> bool:
         """Store what the inbox holds, a slice at a time, until it is empty: what comes while
         a slice is stored makes the next one, so slices grow with the load (as the batcher's
-        batches do). A slice that fails stays for the next turn."""
+        batches do). A slice that fails stays for the next turn; whether none failed."""
         while True:
             try:
                 if not self.move_once():
-                    return
+                    return True
             except Exception as exc:  # noqa: BLE001 - kept in the inbox, tried again
                 self.stats.failures += 1
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("storing the gateway inbox %s failed; trying again", self.path)
-                return
+                return False
 
     def move_once(self) -> int:
         """Store one slice; the number of items stored (0: the inbox was empty)."""

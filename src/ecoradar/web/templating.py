@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -63,12 +64,16 @@ def local_time(value: datetime | None) -> str:
 
 
 def number(value: float | int | None) -> str:
-    """A limit or count without a trailing ``.0``; thousands grouped."""
+    """A limit or count without a trailing ``.0``; thousands grouped; never an exponent (a
+    code to most readers): 0.00003 mg/m3 of mercury is shown as such."""
     if value is None:
         return ""
     if float(value).is_integer():
         return f"{int(value):,}"
-    return f"{value:,.10g}"
+    shown = f"{value:,.10g}"
+    if "e" in shown:  # below 0.0001 or from 10 digits on: every digit the value has
+        shown = format(Decimal(repr(float(value))), ",f")
+    return shown
 
 
 def _factor_namer(locale: str) -> Any:
