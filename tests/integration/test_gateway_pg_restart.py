@@ -118,15 +118,22 @@ def cluster() -> Iterator[Cluster]:
             shutil.rmtree(directory, ignore_errors=True)
 
 
-def test_a_restarted_postgresql_loses_no_answered_packet_and_doubles_none(
-    cluster: Cluster, tmp_path: Path
-) -> None:
+@pytest.fixture
+def box(cluster: Cluster, tmp_path: Path) -> Iterator[Container]:
+    """The sample devices' registry on the cluster, on the suite's fake clock."""
     settings = Settings(
         environment="test", secret_key=TEST_SECRET, home=tmp_path, database_url=cluster.url
     )
-    box: Container = bootstrap(settings, clock=FakeClock(START))
-    migrate.upgrade(box.engine)
-    register(box, tmp_path)
+    container = bootstrap(settings, clock=FakeClock(START))
+    migrate.upgrade(container.engine)
+    register(container, tmp_path)
+    yield container
+    container.close()
+
+
+def test_a_restarted_postgresql_loses_no_answered_packet_and_doubles_none(
+    cluster: Cluster, box: Container
+) -> None:
     frames = [hourly(h, 1) for h in range(-12, 0)]
 
     async def scenario(gateway: Gateway) -> tuple[int, int]:
@@ -149,26 +156,17 @@ def test_a_restarted_postgresql_loses_no_answered_packet_and_doubles_none(
         await device.close()
         return len(unanswered), len(frames)
 
-    try:
-        unanswered, sent = run_gateway(box, scenario)
-        assert unanswered == 4, "nothing is answered while the server is down"
-        values, hours, archived = counts(box)
-        assert (hours, archived) == (sent, sent)
-    finally:
-        box.close()
+    unanswered, sent = run_gateway(box, scenario)
+    assert unanswered == 4, "nothing is answered while the server is down"
+    values, hours, archived = counts(box)
+    assert (hours, archived) == (sent, sent)
 
 
 def test_with_the_inbox_packets_are_answered_while_postgresql_is_down_and_stored_once_back(
-    cluster: Cluster, tmp_path: Path
+    cluster: Cluster, box: Container
 ) -> None:
     """The inbox holds what comes while the server is down: every packet is answered, and the
     mover stores it all, once, when the server is back."""
-    settings = Settings(
-        environment="test", secret_key=TEST_SECRET, home=tmp_path, database_url=cluster.url
-    )
-    box: Container = bootstrap(settings, clock=FakeClock(START))
-    migrate.upgrade(box.engine)
-    register(box, tmp_path)
     frames = [hourly(h, 1) for h in range(-12, 0)]
 
     async def scenario(gateway: Gateway) -> int:
@@ -184,9 +182,6 @@ def test_with_the_inbox_packets_are_answered_while_postgresql_is_down_and_stored
         await device.close()
         return answered
 
-    try:
-        assert run_gateway(box, scenario, inbox=True) == len(frames), "all answered"
-        _, hours, archived = counts(box)
-        assert (hours, archived) == (len(frames), len(frames))
-    finally:
-        box.close()
+    assert run_gateway(box, scenario, inbox=True) == len(frames), "all answered"
+    _, hours, archived = counts(box)
+    assert (hours, archived) == (len(frames), len(frames))
