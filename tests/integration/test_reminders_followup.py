@@ -287,3 +287,36 @@ def test_the_api_and_pages_show_an_enterprise_only_its_own(
         assert client.get(f"/reminders/{NUMBER}/pdf").status_code == 404
         page = client.get("/reminders")
         assert page.status_code == 200 and NUMBER not in page.text
+
+
+def test_the_daily_pass_reads_what_is_due_without_holding_the_turn_to_write(
+    container: Container, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading every enterprise's facts takes seconds at a city's size: meanwhile a login or a
+    clue must still be able to write."""
+    from ecoradar.reminders import generate as generation
+    from ecoradar.reminders.models import ReminderPass
+
+    container.clock.set(rs.AS_OF)  # type: ignore[attr-defined]
+    rs.world(container, tmp_path)
+    rs.set_permit(container, 1, date(2026, 12, 15))
+    free_while_reading = []
+    gather = generation.gather
+
+    def watched(**kwargs):  # type: ignore[no-untyped-def]
+        gate = container.gate
+        free = gate is None or gate.acquire(0)
+        if gate is not None and free:
+            gate.release()
+        free_while_reading.append(free)
+        return gather(**kwargs)
+
+    monkeypatch.setattr(generation, "gather", watched)
+    made = run_reminders(container, config=rs.config()).generated
+    assert made is not None and made.created == ["ZS-2026-0001"]
+    assert free_while_reading == [True]
+    again = run_reminders(container, config=rs.config())
+    assert again.generated is None and free_while_reading == [True]  # once a day
+    with container.reading() as session:
+        assert session.scalar(select(ReminderPass.reminders)) == 1
+        assert len(session.scalars(select(Reminder)).all()) == 1

@@ -76,6 +76,8 @@ class WriteGate:
         self.turns = 0
         self.held_seconds = 0.0
         """Time the gate was held, all turns together."""
+        self.longest_seconds = 0.0
+        """The longest single turn."""
         self._since = 0.0
 
     def acquire(self, timeout: float) -> bool:
@@ -103,7 +105,9 @@ class WriteGate:
         with self._mutex:
             if not self._held:
                 raise RuntimeError("the write gate is not held")
-            self.held_seconds += time.monotonic() - self._since
+            turn = time.monotonic() - self._since
+            self.held_seconds += turn
+            self.longest_seconds = max(self.longest_seconds, turn)
             if self._waiters:
                 self.handoffs += 1
                 self._start_turn()
@@ -117,7 +121,8 @@ class WriteGate:
 
     def __str__(self) -> str:
         return (
-            f"{self.turns} turns, held {self.held_seconds:.1f} s in all, "
+            f"{self.turns} turns, held {self.held_seconds:.1f} s in all "
+            f"(longest {self.longest_seconds:.2f} s), "
             f"{self.handoffs} handed straight to a waiting writer"
         )
 

@@ -172,6 +172,27 @@ def _add_issues(reminder: Reminder, due: Sequence[rules.Due], now: datetime) -> 
     return added
 
 
+@dataclass(frozen=True)
+class Assessed:
+    """One enterprise's issues as of ``T``, before the cool-down."""
+
+    enterprise_id: int
+    region_id: int | None
+    due: list[rules.Due]
+
+
+def assess(*, session: Session, config: Config, as_of: datetime) -> list[Assessed]:
+    """Every enterprise's issues as of ``as_of``: the reading part of :func:`generate`, which
+    the scheduler runs outside its turn to write."""
+    extra = Extra(standards(session), campaigns(session))
+    out = []
+    for facts in gather(session=session, config=config, as_of=as_of):
+        due = evaluate(facts, config, as_of, extra)
+        if due:
+            out.append(Assessed(facts.enterprise.id, facts.enterprise.region_id, due))
+    return out
+
+
 def generate(
     *,
     session: Session,
@@ -180,31 +201,34 @@ def generate(
     now: datetime,
     actor: str,
     notifier: Notifier | None = None,
+    assessed: Sequence[Assessed] | None = None,
 ) -> GenerationReport:
-    """Evaluate every trigger as of ``as_of`` and create (or extend) the reminders due."""
+    """Evaluate every trigger as of ``as_of`` (or take ``assessed``, :func:`assess`'s answer
+    for the same ``as_of``) and create (or extend) the reminders due."""
     from ecoradar.reminders.service import issue_now  # the lifecycle lives there
 
     report = GenerationReport(as_of=as_of)
-    extra = Extra(standards(session), campaigns(session))
+    if assessed is None:
+        assessed = assess(session=session, config=config, as_of=as_of)
     recent = _recent(session, config, as_of)
     key = period_key(as_of, config.period)
-    for facts in gather(session=session, config=config, as_of=as_of):
-        e = facts.enterprise
-        due = outside_cooldown(
-            evaluate(facts, config, as_of, extra), recent.get(e.id, {}), config, as_of
-        )
+    for found in assessed:
+        enterprise_id = found.enterprise_id
+        due = outside_cooldown(found.due, recent.get(enterprise_id, {}), config, as_of)
         if not due:
             continue
         reminder = session.scalar(
-            select(Reminder).where(Reminder.enterprise_id == e.id, Reminder.period_key == key)
+            select(Reminder).where(
+                Reminder.enterprise_id == enterprise_id, Reminder.period_key == key
+            )
         )
         if reminder is not None and reminder.state != "draft":
             continue  # sent already: the rest waits for the next period
         if reminder is None:
             reminder = Reminder(
                 number=next_number(session, config.prefix, rules.china_day(as_of).year),
-                enterprise_id=e.id,
-                region_id=e.region_id,
+                enterprise_id=enterprise_id,
+                region_id=found.region_id,
                 period_key=key,
                 state="draft",
                 as_of=as_of,
@@ -237,7 +261,7 @@ def generate(
             before=None if created else {"issues": len(reminder.issues) - added},
             after={
                 "state": reminder.state,
-                "enterprise_id": e.id,
+                "enterprise_id": enterprise_id,
                 "as_of": as_of.isoformat(),
                 "issues": [[d.trigger, d.subject] for d in due],
             },

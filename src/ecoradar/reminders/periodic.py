@@ -1,6 +1,7 @@
 """The reminders' part of the scheduler's pass (``problems.scheduler.run_once``):
 
-1. once per China day, generate the reminders due as of now (``generate``);
+1. once per China day, generate the reminders due as of now: what is due is read first
+   (``assess``, outside the turn to write), then written (``generate``);
 2. every pass, escalate reminders left unanswered past their deadline (a finding each).
 
 Each step is its own unit of work (``Container.write``).
@@ -19,7 +20,7 @@ from ecoradar.reminders import triggers
 from ecoradar.reminders.config import Config, config_for
 from ecoradar.reminders.escalation import escalate_ignored
 from ecoradar.reminders.facts import latest_data_time
-from ecoradar.reminders.generate import GenerationReport, generate
+from ecoradar.reminders.generate import Assessed, GenerationReport, assess, generate
 from ecoradar.reminders.models import ReminderPass
 from ecoradar.reminders.notify import Notifier, from_config
 
@@ -59,13 +60,13 @@ def run_reminders(
     now = container.clock.now()
     day = triggers.china_day(now)
 
-    def daily(session: Session) -> GenerationReport | None:
+    def daily(session: Session, as_of: datetime, assessed: list[Assessed]) -> GenerationReport:
         if session.get(ReminderPass, day) is not None:
-            return None
-        as_of = default_as_of(session, now)
+            return GenerationReport()  # another process made today's pass meanwhile
         made = generate(
-            session=session, config=config, as_of=as_of, now=now, actor=ACTOR, notifier=sender
-        )
+            session=session, config=config, as_of=as_of, now=now, actor=ACTOR,
+            notifier=sender, assessed=assessed,
+        )  # fmt: skip
         session.add(
             ReminderPass(
                 day=day, as_of=as_of, finished_at=container.clock.now(), reminders=len(made.created)
@@ -83,6 +84,17 @@ def run_reminders(
             actor=ACTOR,
         )
 
-    report.generated = container.write(daily, what="service reminders (generation)")
+    # what is due is read outside the turn to write: over every enterprise it takes seconds
+    with container.reading() as session:
+        if session.get(ReminderPass, day) is None:
+            as_of = default_as_of(session, now)
+            assessed = assess(session=session, config=config, as_of=as_of)
+            pending = True
+        else:
+            pending = False
+    if pending:
+        report.generated = container.write(
+            lambda session: daily(session, as_of, assessed), what="service reminders (generation)"
+        )
     report.escalated = container.write(escalate, what="service reminders (escalation)")
     return report

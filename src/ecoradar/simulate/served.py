@@ -109,6 +109,7 @@ class Server:
         answer = httpx.post(
             self.url + "/api/auth/token",
             json={"username": username, "password": self.passwords()[username]},
+            timeout=30,  # a loaded machine may be slow; what is tested here is not the time
         )
         assert answer.status_code == 201, answer.text
         return {"Authorization": f"Bearer {answer.json()['token']}"}
