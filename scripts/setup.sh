@@ -41,9 +41,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extras=""; [ "$dev" = 1 ] && extras="[dev]"
 stamp=".venv/.installed$extras"
-# A newer pyproject.toml, setup.py or C source (the compiled HJ 212 codec) re-installs and rebuilds.
+# A newer pyproject.toml, setup.py, C source (the compiled HJ 212 codec) or source of the detector
+# fold (compiled by mypyc) re-installs and rebuilds.
 stale=0
-for f in pyproject.toml setup.py src/ecoradar/hj212/csrc/*; do [ "$f" -nt "$stamp" ] && stale=1; done
+for f in pyproject.toml setup.py src/ecoradar/hj212/csrc/* src/ecoradar/detection/{params,runs,daily,sequence,collapse,detectors}.py; do [ "$f" -nt "$stamp" ] && stale=1; done
 if [ ! -f "$stamp" ] || [ "$stale" = 1 ] || ! ls src/ecoradar/hj212/_codec.*.so >/dev/null 2>&1; then
   say "installing Python packages$extras"
   .venv/bin/python -m pip install -q --upgrade pip

@@ -52,7 +52,8 @@ a container's `env`), the same for every process (`serve`, `gateway`, `worker`, 
 
 Other variables: `ECORADAR_BUS` and `ECORADAR_BUS_STREAM` are options of `ecoradar gateway` and
 `ecoradar worker` (see the operator guide); `ECORADAR_PURE_CODEC=1` forces the pure-Python HJ 212
-decoder instead of the compiled one.
+decoder instead of the compiled one, and `ECORADAR_PURE_DETECTION=1` the detector fold's Python
+sources instead of their compiled build.
 
 ## Main settings (`ecoradar.config.Settings`)
 

@@ -21,6 +21,7 @@ DOCS = sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]
 
 OTHER_VARIABLES = {
     "ECORADAR_PURE_CODEC": "ecoradar.hj212.native: force the pure-Python decoder",
+    "ECORADAR_PURE_DETECTION": "ecoradar.detection.compiled: the fold's sources, not its build",
     "ECORADAR_TEST_BACKENDS": "tests/conftest.py: the databases the suite runs on",
     "ECORADAR_TEST_PG_URL": "tests/conftest.py: the PostgreSQL server of the suite",
     "ECORADAR_TEST_NATS_URL": "tests: the NATS server of the suite",

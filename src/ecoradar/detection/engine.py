@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -58,6 +58,19 @@ class PacketHours:
     data_time: datetime
     received_at: datetime
     rows: Sequence[MeasurementRow]
+
+
+@dataclass
+class Folded:
+    """A batch folded into the state (:meth:`DetectionEngine.fold`), its alerts not written."""
+
+    verdicts: list[str] = field(default_factory=list)
+    """Per packet: "" or the reason it is quarantined."""
+    spans: list[PointSpan] = field(default_factory=list)
+    late: dict[int, list[HourRecord]] = field(default_factory=dict)
+    """Per point, hours older than its newest one folded (refolded when written)."""
+    records: dict[int, list[HourRecord]] = field(default_factory=dict)
+    """Per point, the hours folded."""
 
 
 def hour_record(hours: PacketHours) -> HourRecord:
@@ -157,17 +170,29 @@ class DetectionEngine:
     ) -> list[str]:
         """Detect on the hourly values of a batch (before it is written, same transaction).
 
-        ``lookahead`` are the packets that follow the batch, when known (a replay reads on).
+        ``lookahead`` are the packets that follow the batch, when known (a replay reads on);
+        only their points and hours are read.
         Returns, per packet in order, "" or the reason it was quarantined (a DataTime in the
         future: its values are not stored, the raw packet is).
         """
+        folded = self.fold(session, packets, lookahead)
+        self.record(session, folded, now)
+        return folded.verdicts
+
+    def fold(
+        self,
+        session: Session,
+        packets: Iterable[PacketHours],
+        lookahead: Sequence[PacketHours] = (),
+    ) -> Folded:
+        """The first half of :meth:`process`: fold the batch into the points' state. It only
+        reads the store (the state of points seen for the first time), so a replay runs it on a
+        connection of its own while the batch before is written (``Intake.run``)."""
         packets = list(packets)
         self._load_clock(session)
         self._warm(session, {p.point_id for p in packets})
-        verdicts: list[str] = []
-        spans: list[PointSpan] = []
-        late: dict[int, list[HourRecord]] = {}
-        folded: dict[int, list[HourRecord]] = {}
+        folded = Folded()
+        verdicts, spans, late = folded.verdicts, folded.spans, folded.late
         for position, hours in enumerate(packets):
             state = self.states.get(hours.point_id)
             if state is None:
@@ -182,12 +207,18 @@ class DetectionEngine:
                 continue
             verdicts.append("")
             self.clock.saw(hours.point_id, hours.data_time)
-            folded.setdefault(hours.point_id, []).append(record)
+            folded.records.setdefault(hours.point_id, []).append(record)
             spans += self._fold(state, record, late)
-        for point_id, records in late.items():
-            spans += self._refold(session, point_id, records, folded[point_id])
+        return folded
+
+    def record(self, session: Session, folded: Folded, now: datetime) -> None:
+        """The second half of :meth:`process`, in the transaction that writes the batch: refold
+        the points that sent hours older than their newest (it reads the stored hours, the
+        batches before included), and write the alerts."""
+        spans = list(folded.spans)
+        for point_id, records in folded.late.items():
+            spans += self._refold(session, point_id, records, folded.records[point_id])
         record_spans(session, self.configs, spans, now)
-        return verdicts
 
     def _fold(
         self, state: PointState, record: HourRecord, late: dict[int, list[HourRecord]]
@@ -276,7 +307,7 @@ class DetectionEngine:
         if not latest:
             return
         since = min(latest.values()) - timedelta(days=WARM_DAYS)
-        for point_id, records in _stored_hours(session, list(latest), since).items():
+        for point_id, records in stored_hours(session, list(latest), since).items():
             state = self.states[point_id]
             recent = self.recent.setdefault(point_id, {})
             for record in records:
@@ -298,7 +329,7 @@ class DetectionEngine:
         alert (re-detected alerts update the stored ones)."""
         earliest = min(r.data_time for r in late)
         since = earliest - timedelta(days=WARM_DAYS)
-        stored = _stored_hours(session, [point_id], since).get(point_id, [])
+        stored = stored_hours(session, [point_id], since).get(point_id, [])
         merged = {r.data_time: r for r in stored}
         for record in batch:
             if record not in late:
@@ -371,9 +402,11 @@ def _latest_hours(session: Session, point_ids: list[int] | None = None) -> dict[
     return {point_id: last for point_id, last in session.execute(query) if last is not None}
 
 
-def _stored_hours(
+def stored_hours(
     session: Session, point_ids: list[int], since: datetime
 ) -> dict[int, list[HourRecord]]:
+    """The stored hours of ``point_ids`` from ``since``, per point in time order, as the fold
+    reads them."""
     rows = session.execute(
         select(
             Measurement.point_id,
