@@ -38,7 +38,7 @@ class OptionalBuildExt(build_ext):
 
 
 DETECTION = Path("src/ecoradar/detection")
-FOLD = ("params", "runs", "daily", "sequence", "collapse", "detectors")
+FOLD = ("params", "runs", "daily", "sequence", "collapse", "detectors", "stream")
 """Kept equal to ecoradar.detection.compiled.FOLD (a test checks)."""
 
 

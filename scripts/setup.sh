@@ -44,7 +44,7 @@ stamp=".venv/.installed$extras"
 # A newer pyproject.toml, setup.py, C source (the compiled HJ 212 codec) or source of the detector
 # fold (compiled by mypyc) re-installs and rebuilds.
 stale=0
-for f in pyproject.toml setup.py src/ecoradar/hj212/csrc/* src/ecoradar/detection/{params,runs,daily,sequence,collapse,detectors}.py; do [ "$f" -nt "$stamp" ] && stale=1; done
+for f in pyproject.toml setup.py src/ecoradar/hj212/csrc/* src/ecoradar/detection/{params,runs,daily,sequence,collapse,detectors,stream}.py; do [ "$f" -nt "$stamp" ] && stale=1; done
 if [ ! -f "$stamp" ] || [ "$stale" = 1 ] || ! ls src/ecoradar/hj212/_codec.*.so >/dev/null 2>&1; then
   say "installing Python packages$extras"
   .venv/bin/python -m pip install -q --upgrade pip

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-FOLD = ("params", "runs", "daily", "sequence", "collapse", "detectors")
+FOLD = ("params", "runs", "daily", "sequence", "collapse", "detectors", "stream")
 """The modules compiled, in the order they import each other."""
 PACKAGE = "ecoradar.detection"
 STAMP = "_compiled.json"

@@ -9,9 +9,7 @@ hours the first time the point sends again, and re-detected alerts update the st
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -22,14 +20,15 @@ from ecoradar.core.db import UTCDateTime
 from ecoradar.detection.alerts import record_spans
 from ecoradar.detection.detectors import PointState, offline_span, update
 from ecoradar.detection.params import DEFAULTS, FactorConfig, HourRecord, PointConfig, Reading
-from ecoradar.detection.runs import HOUR, Span
-from ecoradar.monitoring.intake import (
-    ROW_AVG,
-    ROW_FACTOR,
-    ROW_FLAG,
-    ROW_RTD,
-    ROW_ZS_AVG,
-    MeasurementRow,
+from ecoradar.detection.runs import HOUR
+from ecoradar.detection.stream import (
+    RECENT,
+    Folded,
+    PacketHours,
+    PointSpan,
+    ReplayClock,
+    Stream,
+    changed_span,
 )
 from ecoradar.monitoring.models import Measurement
 from ecoradar.registry.models import MonitoringPoint
@@ -39,48 +38,7 @@ WARM_DAYS = 31
 """History folded in when a point's state is rebuilt (repeated_sequence looks back 30 days)."""
 LIVE_GRACE = timedelta(minutes=10)
 """How late an hourly packet may be before its hour counts as missing (live)."""
-RECENT_HOURS = 48
-RECENT = timedelta(hours=RECENT_HOURS)
-"""Hours remembered as sent, to tell an identical retransmission from a changed one."""
-
-
-@dataclass(frozen=True)
-class PointSpan:
-    point_id: int
-    span: Span
-
-
-@dataclass(frozen=True)
-class PacketHours:
-    """The hourly values one packet brought for one point (``rows`` of kind ``hour``)."""
-
-    point_id: int
-    data_time: datetime
-    received_at: datetime
-    rows: Sequence[MeasurementRow]
-
-
-@dataclass
-class Folded:
-    """A batch folded into the state (:meth:`DetectionEngine.fold`), its alerts not written."""
-
-    verdicts: list[str] = field(default_factory=list)
-    """Per packet: "" or the reason it is quarantined."""
-    spans: list[PointSpan] = field(default_factory=list)
-    late: dict[int, list[HourRecord]] = field(default_factory=dict)
-    """Per point, hours older than its newest one folded (refolded when written)."""
-    records: dict[int, list[HourRecord]] = field(default_factory=dict)
-    """Per point, the hours folded."""
-
-
-def hour_record(hours: PacketHours) -> HourRecord:
-    return HourRecord(
-        hours.data_time,
-        {
-            r[ROW_FACTOR]: Reading(r[ROW_AVG], r[ROW_ZS_AVG], r[ROW_RTD], r[ROW_FLAG])
-            for r in hours.rows
-        },
-    )
+__all__ = ["DetectionEngine", "Folded", "PacketHours", "PointSpan", "load_configs"]
 
 
 def load_configs(session: Session) -> dict[int, PointConfig]:
@@ -109,56 +67,30 @@ def load_configs(session: Session) -> dict[int, PointConfig]:
     return configs
 
 
-class ReplayClock:
-    """ "Now" of replayed data: the latest hour seen, overall and from every other device.
-
-    A packet is in the future when its DataTime is more than an hour and 10 minutes past both
-    its own device's latest hour and the latest hour any *other* device has reached: a device
-    back after an outage (the others went on meanwhile) and a device still sending while
-    another is silent are not mistaken for a clock running ahead. The newest hours of the two
-    newest devices are kept, so each check is O(1).
-    """
-
-    def __init__(self) -> None:
-        self.loaded = False
-        self.last: dict[int, datetime] = {}
-        self._first: tuple[datetime, int] | None = None
-        self._second: tuple[datetime, int] | None = None
-
-    @property
-    def now(self) -> datetime | None:
-        return self._first[0] if self._first else None
-
-    def saw(self, point_id: int, when: datetime) -> None:
-        if when <= self.last.get(point_id, when - HOUR):
-            return
-        self.last[point_id] = when
-        first, second = self._first, self._second
-        if first is None or when > first[0]:
-            if first is not None and first[1] != point_id:
-                self._second = first
-            self._first = (when, point_id)
-        elif point_id != first[1] and (second is None or when > second[0]):
-            self._second = (when, point_id)
-
-    def others(self, point_id: int) -> datetime | None:
-        """The newest hour of any device but ``point_id``."""
-        if self._first is None:
-            return None
-        if self._first[1] != point_id:
-            return self._first[0]
-        return self._second[0] if self._second else None
-
-
 class DetectionEngine:
-    """Detector state for every point, kept between batches of one process."""
+    """Detector state for every point, kept between batches of one process: a
+    :class:`~ecoradar.detection.stream.Stream` (compiled with the fold), and what reads and
+    writes the database for it."""
 
     def __init__(self, configs: dict[int, PointConfig], mode: Mode) -> None:
-        self.configs = configs
+        self.stream = Stream(configs, mode)
         self.mode: Mode = mode
-        self.states: dict[int, PointState] = {}
-        self.recent: dict[int, dict[datetime, HourRecord]] = {}
-        self.clock = ReplayClock()
+
+    @property
+    def configs(self) -> dict[int, PointConfig]:
+        return self.stream.configs
+
+    @property
+    def states(self) -> dict[int, PointState]:
+        return self.stream.states
+
+    @property
+    def recent(self) -> dict[int, dict[datetime, HourRecord]]:
+        return self.stream.recent
+
+    @property
+    def clock(self) -> ReplayClock:
+        return self.stream.clock
 
     # -- the batch path ----------------------------------------------------------------------
     def process(
@@ -191,25 +123,7 @@ class DetectionEngine:
         packets = list(packets)
         self._load_clock(session)
         self._warm(session, {p.point_id for p in packets})
-        folded = Folded()
-        verdicts, spans, late = folded.verdicts, folded.spans, folded.late
-        for position, hours in enumerate(packets):
-            state = self.states.get(hours.point_id)
-            if state is None:
-                verdicts.append("")
-                continue
-            record = hour_record(hours)
-            if self._in_future(hours) and not self._confirmed(
-                hours, itertools.islice(packets, position + 1, None), lookahead
-            ):
-                spans.append(PointSpan(hours.point_id, _future_span(state.config, hours, self)))
-                verdicts.append("future_datatime")
-                continue
-            verdicts.append("")
-            self.clock.saw(hours.point_id, hours.data_time)
-            folded.records.setdefault(hours.point_id, []).append(record)
-            spans += self._fold(state, record, late)
-        return folded
+        return self.stream.fold(packets, lookahead)
 
     def record(self, session: Session, folded: Folded, now: datetime) -> None:
         """The second half of :meth:`process`, in the transaction that writes the batch: refold
@@ -220,73 +134,11 @@ class DetectionEngine:
             spans += self._refold(session, point_id, records, folded.records[point_id])
         record_spans(session, self.configs, spans, now)
 
-    def _fold(
-        self, state: PointState, record: HourRecord, late: dict[int, list[HourRecord]]
-    ) -> list[PointSpan]:
-        point_id = state.config.point_id
-        recent = self.recent.setdefault(point_id, {})
-        if state.last is None or record.data_time > state.last:
-            recent[record.data_time] = record
-            if len(recent) > 2 * RECENT_HOURS:
-                for old in [t for t in recent if t < record.data_time - RECENT]:
-                    del recent[old]
-            spans = update(state, record)
-            return [PointSpan(point_id, s) for s in spans] if spans else []
-        known = recent.get(record.data_time)
-        if known is not None:
-            if known.readings != record.readings:
-                return [PointSpan(point_id, _changed_span(state.config, known, record))]
-            return []
-        late.setdefault(point_id, []).append(record)
-        return []
-
-    def _confirmed(
-        self,
-        hours: PacketHours,
-        following: Iterable[PacketHours],
-        lookahead: Sequence[PacketHours],
-    ) -> bool:
-        """In a replay, a jump ahead that other devices make right after it is everyone
-        coming back from an outage, not one clock running ahead: look at the next packets of
-        the capture (about two rounds of every device) for other devices at that time — a
-        quarter of the fleet, at most 3, at least 1 (two clocks ahead together are still two
-        clocks ahead)."""
-        if self.mode == "live":
-            return False
-        params = self.configs[hours.point_id].params
-        margin = HOUR + timedelta(minutes=params.future_tolerance_minutes)
-        devices = len(self.clock.last)
-        needed = max(1, min(3, devices // 4))
-        seen: set[int] = set()
-        for other in itertools.islice(itertools.chain(following, lookahead), max(4, 2 * devices)):
-            if (
-                other.point_id != hours.point_id
-                and abs(other.data_time - hours.data_time) <= margin
-            ):
-                seen.add(other.point_id)
-                if len(seen) >= needed:
-                    return True
-        return False
-
-    def _in_future(self, hours: PacketHours) -> bool:
-        state = self.states[hours.point_id]
-        tolerance = timedelta(minutes=state.config.params.future_tolerance_minutes)
-        if self.mode == "live":
-            return hours.data_time > hours.received_at + tolerance
-        ahead = HOUR + tolerance
-        others = self.clock.others(hours.point_id)
-        own = self.clock.last.get(hours.point_id)
-        return (
-            others is not None
-            and hours.data_time > others + ahead
-            and (own is None or hours.data_time > own + ahead)
-        )
-
     def reconfigure(self, configs: dict[int, PointConfig]) -> None:
         """New registry facts: points whose configuration changed start afresh."""
         changed = {p for p, c in configs.items() if self.configs.get(p) != c}
         changed |= set(self.configs) - set(configs)
-        self.configs = configs
+        self.stream.configs = configs
         self.forget(changed)
 
     def forget(self, point_ids: set[int]) -> None:
@@ -294,7 +146,7 @@ class DetectionEngine:
         for point_id in point_ids:
             self.states.pop(point_id, None)
             self.recent.pop(point_id, None)
-        self.clock = ReplayClock()
+        self.stream.clock = ReplayClock()
 
     # -- state from the store ----------------------------------------------------------------
     def _warm(self, session: Session, point_ids: set[int]) -> None:
@@ -343,7 +195,7 @@ class DetectionEngine:
                 merged[record.data_time] = record
                 new += 1
             elif known.readings != record.readings:
-                spans.append(PointSpan(point_id, _changed_span(config, known, record)))
+                spans.append(PointSpan(point_id, changed_span(config, known, record)))
         if not new:
             return spans
         state = PointState(config)
@@ -431,49 +283,3 @@ def stored_hours(
             records.append(HourRecord(when, {}))
         records[-1].readings[factor] = Reading(avg, zs_avg, rtd, flag)
     return out
-
-
-def _future_span(config: PointConfig, hours: PacketHours, engine: DetectionEngine) -> Span:
-    reference = hours.received_at if engine.mode == "live" else engine.clock.others(hours.point_id)
-    return Span(
-        "time_anomaly",
-        "",
-        hours.data_time,
-        hours.data_time + HOUR,
-        "high",
-        {
-            "rule": "time_anomaly",
-            "condition": "datatime_in_future",
-            "parameters": {"tolerance_minutes": config.params.future_tolerance_minutes},
-            "data_time": hours.data_time.isoformat(),
-            "reference_now": reference.isoformat() if reference else None,
-            "reference": "clock" if engine.mode == "live" else "latest DataTime seen",
-        },
-    )
-
-
-def _changed_span(config: PointConfig, known: HourRecord, record: HourRecord) -> Span:
-    changed = {
-        code: {"first": _reading(known.readings.get(code)), "again": _reading(reading)}
-        for code, reading in record.readings.items()
-        if known.readings.get(code) != reading
-    }
-    return Span(
-        "time_anomaly",
-        "",
-        record.data_time,
-        record.data_time + HOUR,
-        "high",
-        {
-            "rule": "time_anomaly",
-            "condition": "retransmission_changed",
-            "data_time": record.data_time.isoformat(),
-            "changed": changed,
-        },
-    )
-
-
-def _reading(reading: Reading | None) -> dict[str, object] | None:
-    if reading is None:
-        return None
-    return {"avg": reading.avg, "zs_avg": reading.zs_avg, "rtd": reading.rtd, "flag": reading.flag}

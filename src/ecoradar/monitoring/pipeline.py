@@ -214,27 +214,25 @@ class Intake:
         7,300-10,100 one batch after the other (PostgreSQL: 7,100-9,700 against 5,400-6,600;
         2026-12-06, 21,264 hourly packets, load 1.1-1.3)."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecoradar-writer") as writer:
-            writing: list[tuple[Future[BatchResult], PreparedBatch, Folded | None]] = []
+            writing: list[tuple[Future[BatchResult], PreparedBatch]] = []
+            ahead_of_store: list[PreparedBatch] = []  # folded, not yet seen written
 
             def settle() -> None:
                 if not writing:
                     return
-                future, batch, _ = writing[0]
-                try:
-                    result = future.result()
-                except BaseException:
-                    # the state ran ahead of the store: rebuild what it saw
-                    engine.forget({p for _, b, _ in writing for _, p, _, _ in b.hourly})
-                    raise
+                future, batch = writing[0]
+                result = future.result()
                 del writing[0]
+                ahead_of_store.remove(batch)
                 summary.add(result, batch)
                 if progress is not None:
                     progress(len(batch))
 
             def step(batch: PreparedBatch, ahead: PreparedBatch | None) -> None:
+                ahead_of_store.append(batch)
                 folded = self._fold(engine, batch, ahead) if batch.hourly else None
                 settle()
-                writing.append((writer.submit(self._write_folded, batch, folded), batch, folded))
+                writing.append((writer.submit(self._write_folded, batch, folded), batch))
                 if folded is not None and folded.late:
                     settle()
 
@@ -248,8 +246,10 @@ class Intake:
                     step(pending, None)
                 settle()
             except BaseException:
-                for future, _, _ in writing:
+                for future, _ in writing:
                     future.cancel()
+                # the state ran ahead of the store: what it saw is rebuilt from the store
+                engine.forget({p for b in ahead_of_store for _, p, _, _ in b.hourly})
                 raise
 
     def _fold(

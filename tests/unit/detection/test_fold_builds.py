@@ -144,6 +144,14 @@ def test_setup_compiles_the_modules_the_guard_checks() -> None:
     assert ast.literal_eval(fold) == compiled.FOLD
 
 
+def test_the_stream_reads_measurement_rows_where_the_intake_puts_their_values() -> None:
+    from ecoradar.detection import stream
+    from ecoradar.monitoring import intake
+
+    for name in ("ROW_FACTOR", "ROW_RTD", "ROW_AVG", "ROW_ZS_AVG", "ROW_FLAG"):
+        assert getattr(stream, name) == getattr(intake, name), name
+
+
 def test_an_edited_source_makes_its_build_stale(tmp_path: Path) -> None:
     modules = ("alpha", "beta")
     for m in modules:
