@@ -212,7 +212,7 @@ class Intake:
         interpreter. SQLite's work is in this process, and its driver takes the interpreter
         back for every row: ``ecoradar ingest`` ran at 6,400-8,900 packets/s this way against
         7,300-10,100 one batch after the other (PostgreSQL: 7,100-9,700 against 5,400-6,600;
-        2026-12-06, 21,264 hourly packets, load 1.1-1.3)."""
+        2026-12-06, 21,264 hourly packets, three runs each, load 1.1-1.3)."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecoradar-writer") as writer:
             writing: list[tuple[Future[BatchResult], PreparedBatch]] = []
             ahead_of_store: list[PreparedBatch] = []  # folded, not yet seen written
