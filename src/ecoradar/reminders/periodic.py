@@ -85,16 +85,14 @@ def run_reminders(
         )
 
     # what is due is read outside the turn to write: over every enterprise it takes seconds
+    due: tuple[datetime, list[Assessed]] | None = None
     with container.reading() as session:
         if session.get(ReminderPass, day) is None:
             as_of = default_as_of(session, now)
-            assessed = assess(session=session, config=config, as_of=as_of)
-            pending = True
-        else:
-            pending = False
-    if pending:
+            due = as_of, assess(session=session, config=config, as_of=as_of)
+    if due is not None:
         report.generated = container.write(
-            lambda session: daily(session, as_of, assessed), what="service reminders (generation)"
+            lambda session: daily(session, *due), what="service reminders (generation)"
         )
     report.escalated = container.write(escalate, what="service reminders (escalation)")
     return report
